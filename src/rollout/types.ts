@@ -1,0 +1,149 @@
+/**
+ * The planner's contract: what the fleet looks like going in (observations), and what
+ * Ringmaster should do coming out (offers, statuses, events). Every side-effecting part
+ * (OpAMP server, controller, `ringmaster plan`, dashboard) speaks these types.
+ *
+ * Times are epoch milliseconds inside the core; statuses render them as RFC 3339.
+ * Hashes are lowercase hex strings inside the core; the OpAMP layer converts to bytes.
+ */
+import type { PackageRelease, PackageType, PolicyStatus, RolloutPolicy } from '../manifests/types.ts';
+
+/** OpAMP `PackageStatusEnum`, by name. */
+export type PackageState = 'Installed' | 'InstallPending' | 'Installing' | 'InstallFailed' | 'Downloading';
+
+/** What one agent reports about one package (OpAMP `PackageStatus`), plus when it began. */
+export interface AgentPackageObservation {
+  name: string;
+  /** `agent_has_version` / `agent_has_hash` (hex): what is installed now. */
+  hasVersion?: string;
+  hasHash?: string;
+  /** `server_offered_version` / `server_offered_hash` (hex): what the agent is working on. */
+  offeredVersion?: string;
+  offeredHash?: string;
+  state: PackageState;
+  error?: string;
+  /** When `state` (with this `offeredHash`) was first reported, epoch ms. */
+  since: number;
+}
+
+export interface AgentHealthObservation {
+  healthy: boolean;
+  /** When `healthy` last changed, epoch ms. */
+  since: number;
+  lastError?: string;
+}
+
+/** What the OpAMP server last delivered to the agent for one package. */
+export interface DeliveredPackage {
+  /** Package hash (hex) that was offered. */
+  hash: string;
+  /** When that offer was first delivered, epoch ms. */
+  at: number;
+}
+
+/** One agent as the fleet view sees it. */
+export interface AgentObservation {
+  /** Instance uid as a canonical UUID string (8-4-4-4-12, lowercase hex). */
+  uid: string;
+  /** Identifying and non-identifying attributes flattened to strings. */
+  attributes: Record<string, string>;
+  /** From the agent's latest message: `AgentCapabilities_AcceptsPackages`. */
+  acceptsPackages: boolean;
+  /** From `os.type` / `host.arch`; undefined when the agent did not say. */
+  platform?: { os: string; arch: string };
+  online: boolean;
+  /** Last message received, epoch ms. */
+  lastSeen: number;
+  health?: AgentHealthObservation;
+  /** Keyed by package name. Absent = the agent has reported no package statuses. */
+  packages: Record<string, AgentPackageObservation>;
+  /** Keyed by package name: what the server delivered (lost on server restart). */
+  delivered?: Record<string, DeliveredPackage>;
+}
+
+/** The file part of an offered package (OpAMP `DownloadableFile`). */
+export interface OfferedFile {
+  /** As in the release: absolute, or relative to the artifact store; the server resolves it. */
+  url: string;
+  sha256: string;
+  /** Base64 Ed25519 signature, as in the release. */
+  signature?: string;
+  size?: number;
+}
+
+/** One entry of an agent's desired package set (OpAMP `PackageAvailable`). */
+export interface OfferedPackage {
+  type: PackageType;
+  version: string;
+  /** Package hash (hex): changes whenever anything offered for it changes. */
+  hash: string;
+  /** Absent when the entry only echoes what the agent already has ("keep what you have"). */
+  file?: OfferedFile;
+  /** The release this entry comes from, when it comes from one. */
+  release?: string;
+}
+
+/**
+ * The complete desired package set for one agent (spec: agents delete packages an offer
+ * leaves out). Agents absent from `PlanResult.offers` get no `packages_available` at all.
+ */
+export interface AgentOffer {
+  uid: string;
+  packages: Record<string, OfferedPackage>;
+  /** Aggregate hash (hex) over sorted names and package hashes. */
+  allPackagesHash: string;
+}
+
+export interface PlanInput {
+  policies: readonly RolloutPolicy[];
+  releases: readonly PackageRelease[];
+  agents: readonly AgentObservation[];
+  /** Status written last time, keyed by policy name. */
+  previous: Readonly<Record<string, PolicyStatus>>;
+  /** Epoch ms. */
+  now: number;
+  /** Manifest revision (Git commit) or generation the policies were read at. */
+  revision?: string;
+}
+
+export type RolloutEventReason =
+  | 'RolloutStarted'
+  | 'RingStarted'
+  | 'RingSucceeded'
+  | 'RingBaking'
+  | 'RingFailed'
+  | 'WaitingApproval'
+  | 'Approved'
+  | 'Paused'
+  | 'Resumed'
+  | 'RolledBack'
+  | 'Aborted'
+  | 'ProgressDeadlineExceeded'
+  | 'Completed';
+
+/** A transition worth telling a human. */
+export interface RolloutEvent {
+  policy: string;
+  ring?: string;
+  reason: RolloutEventReason;
+  type: 'Normal' | 'Warning';
+  message: string;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** Which ring (if any) each agent belongs to under one policy. */
+export interface PolicyMembership {
+  policy: string;
+  /** uid → ring name, or `null` for agents the policy selects but no ring takes. */
+  rings: Record<string, string | null>;
+}
+
+export interface PlanResult {
+  /** One entry per agent that should receive `packages_available`, sorted by uid. */
+  offers: AgentOffer[];
+  /** Keyed by policy name. */
+  statuses: Record<string, PolicyStatus>;
+  events: RolloutEvent[];
+  membership: PolicyMembership[];
+}
