@@ -3,14 +3,10 @@
  * implement `ManifestSource` and `StatusWriter`; the OpAMP server implements `FleetView`
  * and `OfferSink`. Only `ringmaster serve` (and the demo) wires real implementations.
  */
-import type { PolicyStatus } from '../manifests/types.ts';
+import type { ManifestFile, PolicyStatus } from '../manifests/types.ts';
 import type { AgentObservation, AgentOffer } from '../rollout/types.ts';
 
-/** One manifest file as read from a tree: path relative to the watched root, UTF-8 text. */
-export interface ManifestFile {
-  path: string;
-  content: string;
-}
+export type { ManifestFile };
 
 /** The manifests at one revision (a Git commit, or a Kubernetes list resourceVersion). */
 export interface ManifestSnapshot {

@@ -9,6 +9,12 @@
 export const API_GROUP = 'ringmaster.dev';
 export const API_VERSION = 'ringmaster.dev/v1alpha1';
 
+/** One manifest file as read from a tree: path relative to the tree root, UTF-8 text. */
+export interface ManifestFile {
+  path: string;
+  content: string;
+}
+
 /** Where a node came from: 1-based line and column, file path relative to the tree root. */
 export interface SourceLocation {
   file: string;

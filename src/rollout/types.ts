@@ -132,11 +132,35 @@ export interface RolloutEvent {
   at: number;
 }
 
-/** Which ring (if any) each agent belongs to under one policy. */
+/** Where one agent stands in one policy's rollout. */
+export type AgentRolloutState =
+  | 'unassigned'
+  | 'incompatible'
+  | 'offline'
+  | 'pending'
+  | 'waiting'
+  | 'offered'
+  | 'downloading'
+  | 'installing'
+  | 'installed'
+  | 'healthy'
+  | 'failed'
+  | 'timedOut'
+  | 'rolledBack';
+
+export interface AgentPlacement {
+  /** Ring name, or `null` for agents the policy selects but no ring takes. */
+  ring: string | null;
+  state: AgentRolloutState;
+  /** Why, for states that have one (the install error, the unmet `requires`, …). */
+  reason?: string;
+}
+
+/** Which ring each agent selected by one policy belongs to, and where it stands. */
 export interface PolicyMembership {
   policy: string;
-  /** uid → ring name, or `null` for agents the policy selects but no ring takes. */
-  rings: Record<string, string | null>;
+  /** Keyed by agent uid. */
+  agents: Record<string, AgentPlacement>;
 }
 
 export interface PlanResult {
@@ -146,4 +170,10 @@ export interface PlanResult {
   statuses: Record<string, PolicyStatus>;
   events: RolloutEvent[];
   membership: PolicyMembership[];
+  /**
+   * Per policy, the earliest future time (epoch ms) at which planning again could change
+   * the result with no new input (bake end, install timeout, healthyFor, window opening).
+   * The controller sets a timer for it.
+   */
+  wakeAt: Record<string, number>;
 }
