@@ -94,7 +94,7 @@ export function verifyPackageSignature(
   subject: SignatureSubject,
   signature: string | Uint8Array,
 ): boolean {
-  const bytes = signatureBytes(signature);
+  const bytes = decodeSignature(signature);
   if (!bytes || subjectProblem(subject)) return false;
   const message = signatureMessage(subject);
   return publicKeyPems.some((pem) => verifyWith(pem, message, bytes));
@@ -137,7 +137,11 @@ function verifyWith(pem: string, message: Buffer, signature: Buffer): boolean {
 // Strict base64: Buffer.from(..., 'base64') silently skips junk, so a round trip is required.
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function signatureBytes(signature: string | Uint8Array): Buffer | undefined {
+/**
+ * Decodes a signature given as base64 text or raw bytes; `undefined` unless it is exactly
+ * 64 bytes of strict (padded, standard-alphabet) base64. Never throws.
+ */
+export function decodeSignature(signature: string | Uint8Array): Buffer | undefined {
   if (typeof signature !== 'string') {
     return signature.byteLength === SIGNATURE_BYTES ? Buffer.from(signature) : undefined;
   }
