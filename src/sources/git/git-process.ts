@@ -1,0 +1,123 @@
+/**
+ * How Ringmaster runs `git`: network operations through simple-git (clone/fetch/push with
+ * credentials), local plumbing (`ls-tree`, `cat-file --batch`, `commit-tree`) through a small
+ * spawn wrapper that can feed stdin and return raw bytes. Both get the same scrubbed
+ * environment: no inherited `GIT_*` variables (a stray `GIT_DIR` would point us at another
+ * repository), no terminal prompts, and credentials only where they are needed.
+ */
+import { spawn } from 'node:child_process';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { RingmasterGitError } from './git-error.ts';
+
+/** Credentials for the remote. Values are secrets: they are never logged. */
+export interface GitAuth {
+  /** HTTPS token, sent as `Authorization: Basic` (`<tokenUsername>:<token>`) via `http.extraHeader`. */
+  token?: string;
+  /** User name paired with the token; `x-access-token` works for GitHub and GitLab. */
+  tokenUsername?: string;
+  /** Private key for SSH remotes (`ssh -i`). */
+  sshKeyFile?: string;
+  /** `known_hosts` to verify the SSH host against (`StrictHostKeyChecking=yes` when set). */
+  knownHostsFile?: string;
+}
+
+/** Variables simple-git guards besides `GIT_*` (they can run programs). */
+const GUARDED = new Set(['editor', 'pager', 'prefix', 'visual', 'ssh_askpass']);
+
+/** Quotes a value for the POSIX shell that git uses to run `GIT_SSH_COMMAND`. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The environment for a git child: the process environment minus guarded variables, plus
+ * what `auth` needs. The token travels in `GIT_CONFIG_*` variables rather than `-c` arguments
+ * so that it is not visible in the process list.
+ */
+export function gitEnvironment(auth: GitAuth = {}, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase();
+    if (value === undefined || lower.startsWith('git_') || GUARDED.has(lower)) continue;
+    env[key] = value;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  if (auth.token !== undefined) {
+    const basic = Buffer.from(`${auth.tokenUsername ?? 'x-access-token'}:${auth.token}`).toString('base64');
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
+  }
+  if (auth.sshKeyFile !== undefined || auth.knownHostsFile !== undefined) {
+    const parts = ['ssh', '-o', 'BatchMode=yes'];
+    if (auth.sshKeyFile !== undefined) parts.push('-i', shellQuote(auth.sshKeyFile), '-o', 'IdentitiesOnly=yes');
+    if (auth.knownHostsFile !== undefined) {
+      parts.push('-o', `UserKnownHostsFile=${shellQuote(auth.knownHostsFile)}`, '-o', 'StrictHostKeyChecking=yes');
+    }
+    env.GIT_SSH_COMMAND = parts.join(' ');
+  }
+  return { ...env, ...extra };
+}
+
+/** A simple-git instance for network operations in `dir`, with the scrubbed environment. */
+export function createGitClient(dir: string, auth: GitAuth = {}, timeoutMs = 120_000): SimpleGit {
+  const env = gitEnvironment(auth);
+  const allowEnvironment = Object.keys(env).filter((key) => key.toLowerCase().startsWith('git_'));
+  return simpleGit({
+    baseDir: dir,
+    allowEnvironment,
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
+    timeout: { block: timeoutMs },
+  }).env(env);
+}
+
+/** Removes userinfo (`user:token@`) from a URL so it can be logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+}
+
+/** Removes credentials from text that may echo them (git's stderr, URLs). */
+export function redactSecrets(text: string, auth: GitAuth = {}): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, '$1***@');
+  out = out.replace(/(Authorization:\s*)\S+(\s+\S+)?/gi, '$1***');
+  if (auth.token !== undefined && auth.token.length > 0) out = out.replaceAll(auth.token, '***');
+  return out;
+}
+
+export interface RunGitOptions {
+  input?: Buffer | string;
+  /** Extra environment variables (identity, `GIT_INDEX_FILE`). */
+  env?: Record<string, string>;
+  /** Refuse output larger than this many bytes (default 256 MiB). */
+  maxOutputBytes?: number;
+}
+
+/**
+ * Runs a local git plumbing command in `repoDir` and resolves with its raw stdout. Rejects
+ * with `E_GIT_COMMAND` (stderr attached) on a non-zero exit.
+ */
+export function runGit(repoDir: string, args: readonly string[], options: RunGitOptions = {}): Promise<Buffer> {
+  const limit = options.maxOutputBytes ?? 256 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd: repoDir, env: gitEnvironment({}, options.env), stdio: 'pipe' });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) child.kill('SIGKILL');
+      else chunks.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 8192) stderr += chunk.toString('utf8');
+    });
+    child.on('error', (err) => reject(new RingmasterGitError('E_GIT_COMMAND', `cannot run git: ${err.message}`, { cause: err })));
+    child.on('close', (code) => {
+      if (code === 0 && size <= limit) return resolve(Buffer.concat(chunks));
+      const why = size > limit ? `output exceeded ${limit} bytes` : redactSecrets(stderr.trim()) || `exit code ${code}`;
+      reject(new RingmasterGitError('E_GIT_COMMAND', `git ${args[0] ?? ''} failed in ${repoDir}: ${why}`));
+    });
+    child.stdin.on('error', () => undefined); // EPIPE when git exits early: the close handler reports it
+    child.stdin.end(options.input ?? '');
+  });
+}

@@ -1,0 +1,191 @@
+/**
+ * The batching half of the Git status writer: holds pending file contents, decides when a
+ * commit is due, and serializes commits. Content that equals what the remote already has is
+ * never pending, so an unchanged status costs nothing.
+ */
+import type { Logger } from 'pino';
+import { RingmasterGitError } from '../../sources/git/git-error.ts';
+import { formatStatusCommitMessage, type PolicyChange } from './commit-message.ts';
+import { commitAndPushStatus, type StatusTarget } from './push-status.ts';
+
+export interface PolicyWrite {
+  policy: string;
+  path: string;
+  content: string;
+  summary: string;
+}
+
+export interface InventoryWrite {
+  path: string;
+  content: string;
+  agents: number;
+}
+
+/** Counters of the Git status writer. */
+export interface StatusBatchStats {
+  /** Status commits pushed. */
+  commits: number;
+  /** Flushes that found the remote already holding exactly this content. */
+  unchanged: number;
+  pushAttempts: number;
+  /** Pushes refused because the branch moved (each followed by a rebuild on the new head). */
+  pushRejections: number;
+  /** Batches that failed after every attempt (kept pending and retried). */
+  failedBatches: number;
+  pendingPolicies: number;
+  inventoryPending: boolean;
+  lastCommit?: string;
+  /** Epoch ms. */
+  lastCommitAt?: number;
+  lastError?: { code: string; message: string; at: number };
+}
+
+interface Pending {
+  path: string;
+  content: string;
+  summaries: string[];
+}
+
+/** `generatedAt` alone is not a change of the inventory. */
+function inventoryKey(content: string): string {
+  return content.replace(/^ {2}"generatedAt": .*\n/m, '');
+}
+
+export interface StatusBatcherOptions {
+  target: StatusTarget;
+  prepare(): Promise<void>;
+  logger: Logger;
+  intervalMs: number;
+  inventoryIntervalMs: number;
+}
+
+/** Creates the batcher; see `createGitStatusWriter` for the rules it implements. */
+export function createStatusBatcher(options: StatusBatcherOptions) {
+  const { target, logger } = options;
+  const committed = new Map<string, string>();
+  const pending = new Map<string, Pending>();
+  let pendingInventory: InventoryWrite | undefined;
+  let lastCommitAt = Number.NEGATIVE_INFINITY;
+  let lastInventoryAt = Number.NEGATIVE_INFINITY;
+  let retryAt = Number.NEGATIVE_INFINITY;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let dueAt: number | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
+  const stats: StatusBatchStats = { commits: 0, unchanged: 0, pushAttempts: 0, pushRejections: 0, failedBatches: 0, pendingPolicies: 0, inventoryPending: false };
+
+  function due(): number | undefined {
+    const policyDue = pending.size > 0 ? lastCommitAt + options.intervalMs : Number.POSITIVE_INFINITY;
+    const inventoryDue = pendingInventory ? Math.max(lastInventoryAt + options.inventoryIntervalMs, lastCommitAt + options.intervalMs) : Number.POSITIVE_INFINITY;
+    const next = Math.min(policyDue, inventoryDue);
+    return Number.isFinite(next) ? Math.max(next, retryAt) : undefined;
+  }
+
+  function schedule(): void {
+    const next = closed ? undefined : due();
+    if (timer !== undefined && next === dueAt) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    dueAt = next;
+    if (next === undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      dueAt = undefined;
+      void enqueue().catch(() => undefined);
+    }, Math.max(0, next - Date.now()));
+    timer.unref();
+  }
+
+  function enqueue(): Promise<void> {
+    const run = chain.then(commitPending);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  function restore(policies: Map<string, Pending>, inventory: InventoryWrite | undefined): void {
+    for (const [policy, entry] of policies) {
+      const newer = pending.get(policy);
+      pending.set(policy, newer ? { ...newer, summaries: [...entry.summaries, ...newer.summaries] } : entry);
+    }
+    pendingInventory ??= inventory;
+  }
+
+  async function commitPending(): Promise<void> {
+    if (pending.size === 0 && pendingInventory === undefined) return;
+    await options.prepare();
+    const policies = new Map(pending);
+    const inventory = pendingInventory;
+    pending.clear();
+    pendingInventory = undefined;
+    const files = new Map([...policies.values()].map((entry) => [entry.path, entry.content] as const));
+    if (inventory) files.set(inventory.path, inventory.content);
+    const changes: PolicyChange[] = [...policies].map(([policy, entry]) => ({ policy, summaries: entry.summaries }));
+    const started = Date.now();
+    lastCommitAt = started;
+    if (inventory) lastInventoryAt = started;
+    try {
+      const outcome = await commitAndPushStatus(target, files, formatStatusCommitMessage(changes, inventory?.agents));
+      stats.pushAttempts += outcome.attempts;
+      stats.pushRejections += outcome.rejections;
+      for (const [path, content] of files) committed.set(path, path === inventory?.path ? inventoryKey(content) : content);
+      failures = 0;
+      retryAt = Number.NEGATIVE_INFINITY;
+      if (outcome.commit === undefined) stats.unchanged += 1;
+      else {
+        stats.commits += 1;
+        stats.lastCommit = outcome.commit;
+        stats.lastCommitAt = Date.now();
+        logger.info({ commit: outcome.commit, files: files.size, attempts: outcome.attempts }, 'status committed');
+      }
+    } catch (err) {
+      failures += 1;
+      retryAt = Date.now() + Math.min(target.maxBackoffMs, target.initialBackoffMs * 2 ** failures);
+      stats.failedBatches += 1;
+      stats.pushAttempts += target.maxPushAttempts;
+      const code = err instanceof RingmasterGitError ? err.code : 'E_GIT_PUSH';
+      stats.lastError = { code, message: err instanceof Error ? err.message : String(err), at: Date.now() };
+      logger.error({ code, err: stats.lastError.message }, 'status commit failed; keeping it pending');
+      restore(policies, inventory);
+      throw err;
+    } finally {
+      schedule();
+    }
+  }
+
+  function assertOpen(): void {
+    if (closed) throw new RingmasterGitError('E_STATUS_CLOSED', 'the status writer is closed: create a new one');
+  }
+
+  return {
+    /** Records what the remote holds (from `readAll`), so identical writes are no-ops. */
+    remember(raw: ReadonlyMap<string, string>, inventoryPath: string): void {
+      for (const [path, content] of raw) committed.set(path, path === inventoryPath ? inventoryKey(content) : content);
+    },
+    setPolicy(write: PolicyWrite): void {
+      assertOpen();
+      if (committed.get(write.path) === write.content) pending.delete(write.policy);
+      else {
+        const entry = pending.get(write.policy) ?? { path: write.path, content: write.content, summaries: [] };
+        entry.content = write.content;
+        if (entry.summaries.at(-1) !== write.summary) entry.summaries.push(write.summary);
+        pending.set(write.policy, entry);
+      }
+      schedule();
+    },
+    setInventory(write: InventoryWrite): void {
+      assertOpen();
+      pendingInventory = committed.get(write.path) === inventoryKey(write.content) ? undefined : write;
+      schedule();
+    },
+    /** Commits everything pending now, after any commit in flight. */
+    flush: (): Promise<void> => enqueue(),
+    async close(): Promise<void> {
+      if (closed) return chain;
+      closed = true;
+      schedule();
+      await enqueue();
+    },
+    stats: (): StatusBatchStats => ({ ...structuredClone(stats), pendingPolicies: pending.size, inventoryPending: pendingInventory !== undefined }),
+  };
+}
