@@ -1,0 +1,39 @@
+/**
+ * The seam between package sync (OpAMP, downloads, hash and signature checks — always
+ * real) and what "installing" means on this host. The supervisor installer swaps real
+ * binaries; the simulated installer lets one process host many agents (demo, fleet
+ * simulator) with everything real except the install itself.
+ */
+import type { PackageType } from '../manifests/types.ts';
+
+export interface InstallRequest {
+  name: string;
+  type: PackageType;
+  version: string;
+  /** The downloaded file, already checked against `content_hash` and the trusted keys. */
+  file: string;
+  signal: AbortSignal;
+}
+
+/** Health as reported in `ComponentHealth`. */
+export interface InstallerHealth {
+  healthy: boolean;
+  /** Epoch ms. */
+  startedAt?: number;
+  status: string;
+  lastError?: string;
+  /** Per supervised component (collector, sidecars), keyed by package name. */
+  components?: Record<string, { healthy: boolean; status: string; lastError?: string }>;
+}
+
+export interface Installer {
+  /** Repairs an interrupted swap, then starts whatever is installed. */
+  start(): Promise<void>;
+  /** Stops every supervised process. */
+  stop(): Promise<void>;
+  /** Installs one package; throws an `AgentError` whose message is the reported `error_message`. */
+  install(request: InstallRequest): Promise<void>;
+  /** Removes an addon that is no longer offered (never called for top-level packages). */
+  remove(name: string): Promise<void>;
+  health(): Promise<InstallerHealth>;
+}
