@@ -12,6 +12,7 @@ export const ARTIFACT_ERROR_CODES = {
   notFound: 'E_ARTIFACT_NOT_FOUND',
   corrupt: 'E_ARTIFACT_CORRUPT',
   lock: 'E_ARTIFACT_LOCK',
+  outsideRoot: 'E_ARTIFACT_OUTSIDE_ROOT',
 } as const;
 
 export type ArtifactErrorCode = (typeof ARTIFACT_ERROR_CODES)[keyof typeof ARTIFACT_ERROR_CODES];
@@ -79,5 +80,16 @@ export class ArtifactLockError extends ArtifactError {
   constructor(message: string) {
     super(ARTIFACT_ERROR_CODES.lock, 503, message);
     this.name = 'ArtifactLockError';
+  }
+}
+
+/**
+ * A path inside the store resolves (through a symlink) to somewhere outside it. Nothing
+ * is read; over HTTP this is a plain 404, so the client learns nothing about the layout.
+ */
+export class ArtifactOutsideRootError extends ArtifactError {
+  constructor(relativePath: string) {
+    super(ARTIFACT_ERROR_CODES.outsideRoot, 404, `${relativePath} leads out of the package store through a symlink; refusing to read it`);
+    this.name = 'ArtifactOutsideRootError';
   }
 }

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import semver from 'semver';
 import { confinedRealPath } from './confine.ts';
-import { ArtifactCorruptError, ArtifactDigestError } from './errors.ts';
+import { ArtifactCorruptError, ArtifactDigestError, ArtifactOutsideRootError } from './errors.ts';
 import { parseManifest, serializeManifest, type ManifestFileEntry, type PackageIndex, type VersionManifest } from './manifest.ts';
 import { assertFileCoordinates, assertPackageName, assertVersionCoordinates, platformDir, type FileCoordinates, type VersionCoordinates } from './names.ts';
 import { assertPutMeta, mergeUpload, type PutMeta } from './put-meta.ts';
@@ -88,7 +88,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
   async function readManifest(v: VersionCoordinates): Promise<VersionManifest | undefined> {
     const rootReal = await realRoot();
     if (!rootReal) return undefined;
-    const path = await confinedRealPath(rootReal, join(o.root, v.package, v.version, 'manifest.json'));
+    const path = await confinedRealPath(rootReal, join(o.root, v.package, v.version, 'manifest.json'), `${v.package}/${v.version}/manifest.json`);
     if (!path) return undefined;
     return parseManifest(await readFile(path, 'utf8'), `${v.package}/${v.version}/manifest.json`);
   }
@@ -137,7 +137,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
     const entry = await stat(file);
     if (!entry) return undefined;
     const path = join(o.root, file.package, file.version, platformDir(file.os, file.arch), file.fileName);
-    const real = await confinedRealPath(await realRoot(), path);
+    const real = await confinedRealPath(await realRoot(), path, entry.path);
     if (!real) throw new ArtifactCorruptError(`${entry.path} is in the manifest but missing on disk`);
     const handle = await open(real, 'r');
     try {
@@ -203,7 +203,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 
 // One damaged or planted version must not hide every other one from list and index.
 function skipCorrupt(err: unknown, logger: Logger | undefined): undefined {
-  if (!(err instanceof ArtifactCorruptError)) throw err;
+  if (!(err instanceof ArtifactCorruptError) && !(err instanceof ArtifactOutsideRootError)) throw err;
   logger?.warn({ err }, 'skipping an unreadable version in the package store');
   return undefined;
 }

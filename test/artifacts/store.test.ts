@@ -6,7 +6,7 @@ import { text } from 'node:stream/consumers';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactStore, type ArtifactStore } from '../../src/artifacts/store.ts';
-import { ArtifactConflictError, ArtifactCorruptError, ArtifactDigestError, ArtifactInputError, ArtifactTooLargeError } from '../../src/artifacts/errors.ts';
+import { ArtifactConflictError, ArtifactOutsideRootError, ArtifactDigestError, ArtifactInputError, ArtifactTooLargeError } from '../../src/artifacts/errors.ts';
 import { generateKeyPair, signPackage } from '../../src/artifacts/signing.ts';
 
 let root: string;
@@ -144,11 +144,11 @@ describe('artifact store', () => {
       const file = join(root, 'otelcol-acme/1.4.2/linux-amd64/otelcol-acme.tar.gz');
       await rm(file);
       await symlink(join(outside, 'secret'), file);
-      await expect(store.open(coords)).rejects.toBeInstanceOf(ArtifactCorruptError);
+      await expect(store.open(coords)).rejects.toBeInstanceOf(ArtifactOutsideRootError);
       await mkdir(join(outside, 'pkg', '1.0.0'), { recursive: true });
       await writeFile(join(outside, 'pkg', '1.0.0', 'manifest.json'), '{}');
       await symlink(join(outside, 'pkg'), join(root, 'evil'));
-      await expect(store.manifest({ package: 'evil', version: '1.0.0' })).rejects.toBeInstanceOf(ArtifactCorruptError);
+      await expect(store.manifest({ package: 'evil', version: '1.0.0' })).rejects.toBeInstanceOf(ArtifactOutsideRootError);
       expect((await store.list()).map((m) => m.package)).toEqual(['otelcol-acme']);
     } finally {
       await rm(outside, { recursive: true, force: true });
