@@ -1,10 +1,14 @@
 import { buildProgram, runProgram, type CliIo, type RegisterCommand } from './program.ts';
+import { registerPlan } from './plan.ts';
+import { registerValidate } from './validate.ts';
 
 /**
  * Every command of the CLI. Each module registers one top-level command (with its
  * subcommands); add a line here when a capability gains a command.
  */
 const commands: RegisterCommand[] = [
+  registerPlan,
+  registerValidate,
 ];
 
 /** Runs the CLI with `argv` as given by `process.argv`; resolves to the exit code. */
