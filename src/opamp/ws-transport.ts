@@ -1,0 +1,175 @@
+/**
+ * The WebSocket transport (spec: binary frames, varint header 0 + protobuf). Auth and
+ * capacity are checked before the upgrade; every frame is answered; malformed frames
+ * get BadRequest and, repeated, close the connection; nothing here affects other agents.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { decodeAgentToServer, decodeWsFrame, encodeWsFrame } from './codec.ts';
+import { atCapacity, encodeReply } from './context.ts';
+import type { ServerContext } from './context.ts';
+import type { AgentToServer, ServerToAgent } from './messages.ts';
+import { badRequest, exchange, markOffline, unavailable } from './protocol.ts';
+import type { Session } from './protocol.ts';
+import { createTokenBucket } from './token-bucket.ts';
+import type { TokenBucket } from './token-bucket.ts';
+
+interface Connection {
+  session: Session;
+  ws: WebSocket;
+  bucket: TokenBucket;
+  badMessages: number;
+  awaitingPong: boolean;
+}
+
+export interface WsTransport {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Sends to the agent's open connection; false when it has none. */
+  send(sessionId: number, reply: ServerToAgent): boolean;
+  /** Pings every connection; terminates those that did not answer the previous ping. */
+  probe(): void;
+  /** Closes every connection with 1001 and waits (bounded) for them to go. */
+  closeAll(timeoutMs: number): Promise<void>;
+}
+
+export function createWsTransport(ctx: ServerContext): WsTransport {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    maxPayload: ctx.options.maxMessageBytes + 1, // + the frame header byte
+    maxBufferedChunks: 1024,
+    maxFragments: 1024,
+  });
+  const connections = new Map<number, Connection>();
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!ctx.auth.check(req)) {
+      ctx.stats.rejectedAuth += 1;
+      ctx.logger.warn({ remote: req.socket.remoteAddress }, 'OpAMP WebSocket upgrade refused: not authenticated');
+      return refuse(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+    }
+    if (ctx.closing || atCapacity(ctx)) {
+      ctx.stats.rejectedCapacity += 1;
+      return refuse(socket, 503, 'Service Unavailable', { 'Retry-After': String(ctx.options.retryAfterSeconds) });
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+  };
+
+  const onConnection = (ws: WebSocket, req: IncomingMessage): void => {
+    const now = ctx.clock.now();
+    const session: Session = { id: ctx.nextSessionId(), transport: 'websocket', capabilitiesSent: false };
+    const connection: Connection = { session, ws, bucket: createTokenBucket(ctx.options.messagesPerSecond, ctx.options.burst, now), badMessages: 0, awaitingPong: false };
+    connections.set(session.id, connection);
+    ctx.state.openSessions.add(session.id);
+    ctx.stats.websocketConnectionsOpen += 1;
+    ctx.stats.websocketConnectionsTotal += 1;
+    const log = ctx.logger.child({ session: session.id, remote: req.socket.remoteAddress });
+    ws.on('message', (data, isBinary) => onFrame(connection, data, isBinary));
+    ws.on('pong', () => void (connection.awaitingPong = false));
+    ws.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ctx.stats.oversized += 1;
+      log.warn({ err: error }, 'OpAMP WebSocket error');
+    });
+    ws.on('close', (code) => onClose(connection, code));
+  };
+
+  const onFrame = (connection: Connection, data: RawData, isBinary: boolean): void => {
+    const bytes = toBytes(data);
+    ctx.stats.messagesIn += 1;
+    ctx.stats.bytesIn += bytes.byteLength;
+    if (!isBinary) return strike(connection, 'OpAMP messages are binary frames; got a text frame');
+    let message: AgentToServer;
+    try {
+      message = decodeAgentToServer(decodeWsFrame(bytes));
+    } catch (error) {
+      ctx.stats.decodeErrors += 1;
+      return strike(connection, (error as Error).message);
+    }
+    const now = ctx.clock.now();
+    if (!connection.bucket.take(now)) {
+      ctx.stats.rateLimited += 1;
+      const wait = Math.max(1, connection.bucket.waitSeconds(now));
+      return void send(connection, unavailable(`rate limit: at most ${ctx.options.messagesPerSecond} messages per second`, wait, message.instanceUid));
+    }
+    const result = exchange(ctx.state, connection.session, message, now);
+    send(connection, result.reply);
+    if (result.bad) countBad(connection);
+  };
+
+  const strike = (connection: Connection, reason: string): void => {
+    send(connection, badRequest(reason));
+    countBad(connection);
+  };
+
+  const countBad = (connection: Connection): void => {
+    connection.badMessages += 1;
+    if (connection.badMessages < ctx.options.maxBadMessages) return;
+    ctx.stats.closedForBadMessages += 1;
+    ctx.logger.warn({ session: connection.session.id }, 'closing OpAMP connection after repeated malformed messages');
+    connection.ws.close(1008, 'too many malformed messages');
+  };
+
+  const send = (connection: Connection, reply: ServerToAgent): boolean => {
+    if (connection.ws.readyState !== connection.ws.OPEN) return false;
+    connection.ws.send(encodeWsFrame(encodeReply(ctx, reply)));
+    return true;
+  };
+
+  const onClose = (connection: Connection, _code: number): void => {
+    connections.delete(connection.session.id);
+    ctx.state.openSessions.delete(connection.session.id);
+    ctx.stats.websocketConnectionsOpen -= 1;
+    const uid = connection.session.uid;
+    const record = uid === undefined ? undefined : ctx.state.agents.get(uid);
+    if (record?.sessionId === connection.session.id) markOffline(ctx.state, record, ctx.closing ? 'shutdown' : 'closed');
+  };
+
+  return {
+    handleUpgrade,
+    send(sessionId, reply) {
+      const connection = connections.get(sessionId);
+      return connection === undefined ? false : send(connection, reply);
+    },
+    probe() {
+      for (const connection of connections.values()) {
+        if (connection.awaitingPong) {
+          connection.ws.terminate();
+          continue;
+        }
+        connection.awaitingPong = true;
+        connection.ws.ping();
+      }
+    },
+    closeAll: (timeoutMs) => closeAll(connections, timeoutMs),
+  };
+}
+
+async function closeAll(connections: Map<number, Connection>, timeoutMs: number): Promise<void> {
+  const pending = [...connections.values()].map(({ ws }) => new Promise<void>((resolve) => {
+    if (ws.readyState === ws.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.close(1001, 'server shutting down');
+  }));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([Promise.all(pending), deadline]);
+  clearTimeout(timer);
+  for (const { ws } of connections.values()) ws.terminate();
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+/** Answers a refused upgrade with a plain HTTP status (spec: auth failure is HTTP 401). */
+function refuse(socket: Duplex, status: number, text: string, headers: Record<string, string>): void {
+  const lines = [`HTTP/1.1 ${status} ${text}`, 'Connection: close', 'Content-Length: 0', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+}
