@@ -1,0 +1,50 @@
+/**
+ * Deterministic ring membership (DESIGN.md: "Membership is deterministic"). Each agent gets
+ * one position per policy from SHA-256(policy name, instance uid); nothing else feeds it, so
+ * an agent's ring never changes because other agents came or went, and every replica
+ * computes the same answer without coordination.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { Ring } from '../manifests/types.ts';
+import { matchesSelector } from './selector.ts';
+
+const encoder = new TextEncoder();
+const TWO_POW_32 = 4_294_967_296;
+
+/**
+ * The agent's position for `policy`, uniform in [0, 1): the first 32 bits (big-endian) of
+ * SHA-256 over the UTF-8 of `policy`, a NUL byte, then `uid`, divided by 2^32. Policy names
+ * cannot contain NUL, so the encoding is unambiguous. Multiply by 100 for a percent bucket.
+ */
+export function membershipPosition(policy: string, uid: string): number {
+  const digest = sha256(encoder.encode(`${policy}\u0000${uid}`));
+  const word = ((digest[0] as number) << 24) | ((digest[1] as number) << 16) | ((digest[2] as number) << 8) | (digest[3] as number);
+  return (word >>> 0) / TWO_POW_32;
+}
+
+/**
+ * Index of the first ring that takes the agent, or -1 when none does (`unassigned`).
+ * A ring takes an agent when its selector matches and the agent's position falls in the
+ * ring's `percent` (default 100) of the agents still left. "Still left" is per agent: when
+ * a ring's selector matches but its percent does not take the agent, the position is
+ * rescaled onto [0, 1) for the next rings (`(u - p) / (1 - p)`), so `percent: 10` after a
+ * `percent: 10` ring takes 10% of the remaining 90%, as the field's description promises.
+ * Agents a ring's selector does not match keep their position unchanged.
+ */
+export function assignRing(rings: readonly Ring[], position: number, attributes: Record<string, string>): number {
+  let u = position;
+  for (let index = 0; index < rings.length; index++) {
+    const ring = rings[index] as Ring;
+    if (!matchesSelector(ring.selector, attributes)) continue;
+    const share = clampPercent(ring.percent) / 100;
+    if (u < share) return index;
+    u = (u - share) / (1 - share);
+  }
+  return -1;
+}
+
+/** Percent in [0, 100]; anything else (absent, NaN, out of range) falls back to 100. */
+function clampPercent(percent: number | undefined): number {
+  if (percent === undefined || !(percent >= 0 && percent <= 100)) return 100;
+  return percent;
+}

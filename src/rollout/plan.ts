@@ -1,0 +1,67 @@
+/**
+ * `planRollout`: the one function the controller, `ringmaster plan` and the dashboard
+ * call (DESIGN.md "Rollout semantics"). Pure: the same input gives the same output,
+ * timestamps included; time is `input.now`.
+ */
+import type { PackageRelease, PolicyStatus, RolloutPolicy } from '../manifests/types.ts';
+import { assembleOffers, echoTypeResolver } from './offers.ts';
+import { planPolicy } from './policy-plan.ts';
+import { buildReleaseOffers, type ReleaseOffers } from './release-offers.ts';
+import type { AgentObservation, OfferedPackage, PlanInput, PlanResult } from './types.ts';
+
+/**
+ * Plans every policy over the fleet and returns the complete offer for each governed
+ * agent that accepts packages, each policy's next status, the events of this step, every
+ * governed agent's placement, and per policy the next time planning again could change
+ * something with no new input.
+ *
+ * Policies are planned in name order, except that policies whose target release
+ * `requires` another package go after those without, so a requirement can be met by
+ * what the same plan offers. When two policies manage the same package for one agent,
+ * the first planned wins and the other counts the agent as incompatible.
+ */
+export function planRollout(input: PlanInput): PlanResult {
+  const agents = [...input.agents].sort(byUid);
+  const releaseOffers = releaseOffersLookup(input.releases);
+  const desired: (Record<string, OfferedPackage> | undefined)[] = new Array<undefined>(agents.length);
+  const result: PlanResult = { offers: [], statuses: {}, events: [], membership: [], wakeAt: {} };
+  for (const policy of planningOrder(input.policies, input.releases)) {
+    const name = policy.metadata.name;
+    const previous: PolicyStatus | undefined = input.previous[name];
+    const plan = planPolicy(policy, { agents, releaseOffers, desired, previous, now: input.now, revision: input.revision });
+    result.statuses[name] = plan.status;
+    result.events.push(...plan.events);
+    result.membership.push(plan.membership);
+    if (plan.wakeAt !== undefined) result.wakeAt[name] = plan.wakeAt;
+  }
+  result.membership.sort((a, b) => compare(a.policy, b.policy));
+  result.offers = assembleOffers(agents, desired, echoTypeResolver(input.releases));
+  return result;
+}
+
+function planningOrder(policies: readonly RolloutPolicy[], releases: readonly PackageRelease[]): RolloutPolicy[] {
+  const requiring = new Set(releases.filter((release) => (release.spec.requires ?? []).length > 0).map((release) => release.metadata.name));
+  const rank = (policy: RolloutPolicy): number => (requiring.has(policy.spec.release) ? 1 : 0);
+  return [...policies].sort((a, b) => rank(a) - rank(b) || compare(a.metadata.name, b.metadata.name));
+}
+
+/** Offer entries per release, built at most once per plan and only for releases in use. */
+function releaseOffersLookup(releases: readonly PackageRelease[]): (name: string) => ReleaseOffers | undefined {
+  const byName = new Map(releases.map((release) => [release.metadata.name, release]));
+  const built = new Map<string, ReleaseOffers | undefined>();
+  return (name) => {
+    if (!built.has(name)) {
+      const release = byName.get(name);
+      built.set(name, release === undefined ? undefined : buildReleaseOffers(release));
+    }
+    return built.get(name);
+  };
+}
+
+function byUid(a: AgentObservation, b: AgentObservation): number {
+  return compare(a.uid, b.uid);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
