@@ -1,4 +1,5 @@
 import { buildProgram, runProgram, type CliIo, type RegisterCommand } from './program.ts';
+import { registerAgent } from './agent.ts';
 import { registerPlan } from './plan.ts';
 import { registerValidate } from './validate.ts';
 
@@ -7,6 +8,7 @@ import { registerValidate } from './validate.ts';
  * subcommands); add a line here when a capability gains a command.
  */
 const commands: RegisterCommand[] = [
+  registerAgent,
   registerPlan,
   registerValidate,
 ];
