@@ -7,6 +7,8 @@ import { gunzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { decodeServerToAgent, decodeWsFrame, encodeAgentToServer, encodeWsFrame } from '../../src/opamp/codec.ts';
 import type { AgentToServer, ServerToAgent } from '../../src/opamp/messages.ts';
+import { createOpampServer } from '../../src/opamp/server.ts';
+import type { OpampServer, OpampServerOptions } from '../../src/opamp/server.ts';
 import { uuidv7 } from '../../src/opamp/uuid.ts';
 
 /** Polls `condition` until it returns a truthy value (or throws after `timeoutMs`). */
@@ -112,4 +114,31 @@ export function post(url: string, body: Uint8Array, headers: Record<string, stri
 /** POSTs one AgentToServer. */
 export function postMessage(url: string, message: AgentToServer, headers: Record<string, string> = {}): Promise<HttpReply> {
   return post(url, encodeAgentToServer(message), headers);
+}
+
+export interface Started {
+  server: OpampServer;
+  url: string;
+  wsUrl: string;
+}
+
+/** Starts a server on 127.0.0.1:0; `stopAll` closes every server started by the file. */
+export function serverFixture(): { start(options?: OpampServerOptions): Promise<Started>; stopAll(): Promise<void> } {
+  const servers: OpampServer[] = [];
+  return {
+    async start(options = {}) {
+      const server = createOpampServer(options);
+      servers.push(server);
+      const { url, wsUrl } = await server.listen({ port: 0, host: '127.0.0.1' });
+      return { server, url, wsUrl };
+    },
+    async stopAll() {
+      await Promise.all(servers.splice(0).map((server) => server.close()));
+    },
+  };
+}
+
+/** A minimal first message: uid, sequence, capabilities. */
+export function hello(uid: Uint8Array, sequenceNum: number, capabilities: number, extra: AgentToServer = {}): AgentToServer {
+  return { instanceUid: uid, sequenceNum, capabilities, ...extra };
 }
