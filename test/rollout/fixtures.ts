@@ -91,3 +91,15 @@ export function replan(input: Partial<PlanInput> & Pick<PlanInput, 'policies' | 
 export function offeredVersions(result: PlanResult, pkg = PKG): Record<string, string | undefined> {
   return Object.fromEntries(result.offers.map((offer) => [offer.uid, offer.packages[pkg]?.file === undefined ? (offer.packages[pkg] ? `keep:${offer.packages[pkg].version}` : undefined) : offer.packages[pkg].version]));
 }
+
+/** A previous status in which `rel` completed on `rings` (an empty fleet succeeds at once). */
+export function completed(rel: PackageRelease, rings: Ring[], name = PKG): Record<string, PolicyStatus> {
+  const result = plan({ policies: [policy(rel.metadata.name, rings, {}, name)], releases: [rel], agents: [], now: T0 - 60 * MIN });
+  return result.statuses as Record<string, PolicyStatus>;
+}
+
+/** Placement state per uid for one policy. */
+export function states(result: PlanResult, policyName = PKG): Record<string, string> {
+  const membership = result.membership.find((m) => m.policy === policyName)!;
+  return Object.fromEntries(Object.entries(membership.agents).map(([uid, p]) => [uid, p.state]));
+}
