@@ -10,7 +10,7 @@ import { createEventLog, type EventLog } from '../../src/api/event-log.ts';
 import type { OperatorView, PolicyView } from '../../src/api/view.ts';
 
 export const POLICY = 'otelcol-custom';
-const T0 = Date.parse('2026-11-21T09:00:00Z');
+const DEFAULT_START = Date.parse('2026-11-21T09:00:00Z');
 const NEXT: Partial<Record<AgentRolloutState, AgentRolloutState>> = { pending: 'offered', offered: 'downloading', downloading: 'installing', installing: 'healthy' };
 
 export interface FleetSim {
@@ -29,7 +29,8 @@ export function uidOf(i: number): string {
   return `0190a1b2-c3d4-7e5f-8a9b-${i.toString(16).padStart(12, '0')}`;
 }
 
-export function createFleetSim(opts: { size: number; failing?: number[]; maxConcurrent?: number }): FleetSim {
+export function createFleetSim(opts: { size: number; failing?: number[]; maxConcurrent?: number; start?: number }): FleetSim {
+  const T0 = opts.start ?? DEFAULT_START;
   const spec: RolloutPolicySpec = {
     release: 'otelcol-custom-1.5.0',
     selector: { matchLabels: { 'service.name': 'otelcol-custom' } },

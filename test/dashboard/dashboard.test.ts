@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiHandler } from '../../src/api/handler.ts';
+import { createDashboardHandler } from '../../src/dashboard/handler.ts';
+import { createFleetSim, POLICY, uidOf } from '../api/fleet-sim.ts';
+import { serveOnLoopback } from '../api/http-harness.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function start(tokens?: string[]) {
+  const sim = createFleetSim({ size: 50, failing: [12] });
+  const dashboard = createDashboardHandler({ view: sim.view, now: sim.now, ...(tokens ? { tokens } : {}) });
+  const api = createApiHandler({ view: sim.view, ...(tokens ? { tokens } : {}) });
+  const srv = await serveOnLoopback([api, dashboard]);
+  cleanups.push(srv.close);
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(srv.url + path, { headers, redirect: 'manual' });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+  return { sim, get, url: srv.url };
+}
+
+describe('dashboard pages', () => {
+  it('renders every policy with its rings in order, the bars, and a strict CSP', async () => {
+    const { sim, get } = await start();
+    for (let i = 0; i < 6; i++) sim.tick();
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    const rings = [...page.text.matchAll(/<li class="ring" data-ring="([^"]+)" data-phase="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(rings).toEqual([['canary', 'Progressing'], ['early', 'Pending'], ['everyone', 'Pending']]);
+    expect(page.text).toMatch(/<strong data-count="installed">4<\/strong> \/ <span data-count="total">5<\/span>/);
+    expect(page.text).toContain('<rect class="seg-installed" x="0.000" y="0" width="80.000" height="10">');
+    expect(page.text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/); // no CDN or external links
+    expect(page.text).toContain('<script src="/dashboard/app.js" defer></script>');
+    const js = await get('/dashboard/app.js');
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.text).toContain("new EventSource('/api/v1/events')");
+  });
+
+  it('shows the approval gate with the Git edit and kubectl command, a bake countdown and failing agents', async () => {
+    const { sim, get } = await start();
+    let text = '';
+    for (let i = 0; i < 60 && !text.includes('data-until'); i++) {
+      sim.tick();
+      text = (await get(`/policies/${POLICY}`)).text;
+    }
+    expect(text).toMatch(/Baking: <time data-until="[^"]+" datetime="[^"]+">\d+s<\/time> left/);
+    for (let i = 0; i < 60 && !text.includes('Needs approval'); i++) {
+      sim.tick();
+      text = (await get(`/policies/${POLICY}`)).text;
+    }
+    expect(text).toContain('in <code>policies/otelcol-custom.yaml</code> set\n      <code class="copy">spec.approvals: [everyone]</code>');
+    expect(text).toContain(`<code class="copy">kubectl patch rolloutpolicy otelcol-custom --type merge -p &#39;{&quot;spec&quot;:{&quot;approvals&quot;:[&quot;everyone&quot;]}}&#39;</code>`);
+    expect(text).toContain('<summary>1 failing</summary>');
+    expect(text).toContain('<span class="error">install failed: exit status 1: config invalid</span>');
+  });
+
+  it('filters the agent table on the server (works without the script) and escapes agent data', async () => {
+    const { sim, get } = await start();
+    sim.agents[3]!.attributes['host.name'] = '<img src=x onerror=alert(1)>';
+    const all = await get('/dashboard/fragments/agents');
+    expect(all.text).toContain('data-agent-total="50"');
+    expect(all.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(all.text).not.toContain('<img');
+    const one = await get('/?q=host-7');
+    expect(one.text).toContain('data-agent-total="1"');
+    expect(one.text).toContain(`data-uid="${uidOf(7)}"`);
+    expect(one.text).toContain('value="host-7"');
+    const bad = await get('/dashboard/fragments/agents?state=nope');
+    expect(bad.text).toContain('unknown state &quot;nope&quot;');
+  });
+
+  it('answers 404 for an unknown policy or fragment, 405 for writes, and ignores other paths', async () => {
+    const { get, url } = await start();
+    expect((await get('/policies/missing')).status).toBe(404);
+    expect((await get('/dashboard/nothing')).status).toBe(404);
+    const post = await fetch(`${url}/`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    const other = await get('/v1/opamp');
+    expect(other.status).toBe(404);
+    expect(other.text).toBe('');
+  });
+});
+
+describe('dashboard sign-in when tokens are configured', () => {
+  it('turns ?token= into an HttpOnly SameSite=Strict cookie and redirects without it', async () => {
+    const { get } = await start(['dash-secret']);
+    const anonymous = await get('/');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).toContain('?token=&lt;token&gt;');
+    expect((await get('/?token=wrong')).status).toBe(401);
+    const login = await get(`/policies/${POLICY}?token=dash-secret&q=host-1`);
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe(`/policies/${POLICY}?q=host-1`);
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^ringmaster_token=dash-secret; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    const jar = { cookie: cookie.split(';')[0] ?? '' };
+    expect((await get('/', jar)).status).toBe(200);
+    expect((await get('/dashboard/fragments/policies', jar)).status).toBe(200);
+    expect((await get('/api/v1/policies', jar)).status).toBe(200);
+    expect((await get('/dashboard/fragments/policies')).status).toBe(401);
+    expect((await get('/dashboard/app.css')).status).toBe(200); // static assets hold no data
+  });
+});
