@@ -1,5 +1,7 @@
 import { buildProgram, runProgram, type CliIo, type RegisterCommand } from './program.ts';
 import { registerAgent } from './agent.ts';
+import { registerKeys } from './keys.ts';
+import { registerPackage } from './package.ts';
 import { registerPlan } from './plan.ts';
 import { registerValidate } from './validate.ts';
 
@@ -9,6 +11,8 @@ import { registerValidate } from './validate.ts';
  */
 const commands: RegisterCommand[] = [
   registerAgent,
+  registerKeys,
+  registerPackage,
   registerPlan,
   registerValidate,
 ];
