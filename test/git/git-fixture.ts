@@ -69,14 +69,14 @@ export async function createGitFixture(): Promise<GitFixture> {
     commit: async (files, message, options = {}) => {
       const branch = options.branch ?? 'main';
       const dir = await clone(options.clone, branch);
-      for (const [path, content] of Object.entries(files)) {
-        if (content === null) await git(dir, 'rm', '--quiet', '--', path);
-        else {
-          await mkdir(dirname(join(dir, path)), { recursive: true });
-          await writeFile(join(dir, path), content);
-          await git(dir, 'add', '--', path);
-        }
+      const removed = Object.keys(files).filter((path) => files[path] === null);
+      const written = Object.keys(files).filter((path) => files[path] !== null);
+      for (const path of written) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), files[path] ?? '');
       }
+      if (removed.length > 0) await git(dir, 'rm', '--quiet', '--', ...removed);
+      if (written.length > 0) await git(dir, 'add', '--', ...written);
       await git(dir, 'commit', '--quiet', '--allow-empty', '-m', message);
       await git(dir, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
       return (await git(dir, 'rev-parse', 'HEAD')).trim();

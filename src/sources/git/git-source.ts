@@ -60,6 +60,7 @@ const LOCAL_REF = 'refs/ringmaster/source';
 /**
  * Creates the Git manifest source. Nothing happens until `start()`, which fetches once and
  * resolves with the first snapshot available (or rejects, leaving no timers behind).
+ * Listeners registered before `start()` are told about the first snapshot too.
  * Fetch failures after that keep the last snapshot, are counted in `stats()`, and are
  * retried with exponential backoff; they never throw out of the poll loop.
  */
