@@ -136,7 +136,8 @@ function readBinary(r: ConfigReader, at: (string | number)[], path: (p: string |
 }
 
 function readValidate(r: ConfigReader, at: (string | number)[], hasConfig: boolean): ManagedBinarySpec['validate'] {
-  const value = r.has(at) ? r.boolean(at) : undefined;
+  const raw = r.value(at);
+  const value = typeof raw === 'boolean' || raw === undefined || raw === null ? (raw ?? undefined) : undefined;
   if (value === false || (!hasConfig && !r.has(at))) return undefined;
   const map = value === true ? {} : r.map(at, ['command', 'timeout']);
   const command = map === undefined ? undefined : r.strings([...at, 'command']);
