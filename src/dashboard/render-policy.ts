@@ -57,8 +57,9 @@ function renderBar(bar: RingBar): SafeHtml {
 function renderGate(r: RingOverview, now: number): SafeHtml | string {
   if (r.approval) {
     const a = r.approval;
-    return html`<div class="gate approval"><strong>Needs approval.</strong> Approve in Git: in <code>${a.file ?? 'the policy manifest'}</code> set
-      <code class="copy">${a.gitEdit}</code> and merge; or in Kubernetes: <code class="copy">${a.kubectl}</code></div>`;
+    return html`<div class="gate approval"><strong>Needs approval.</strong>
+      <div>Git: in <code>${a.file ?? 'the policy manifest'}</code> set, then merge:</div><code class="copy">${a.gitEdit}</code>
+      <div>Kubernetes:</div><code class="copy">${a.kubectl}</code></div>`;
   }
   if (r.phase === 'Baking' && r.bakeUntil) {
     const until = Date.parse(r.bakeUntil);

@@ -54,7 +54,7 @@ describe('dashboard pages', () => {
       sim.tick();
       text = (await get(`/policies/${POLICY}`)).text;
     }
-    expect(text).toContain('in <code>policies/otelcol-custom.yaml</code> set\n      <code class="copy">spec.approvals: [everyone]</code>');
+    expect(text).toContain('in <code>policies/otelcol-custom.yaml</code> set, then merge:</div><code class="copy">spec.approvals: [everyone]</code>');
     expect(text).toContain(`<code class="copy">kubectl patch rolloutpolicy otelcol-custom --type merge -p &#39;{&quot;spec&quot;:{&quot;approvals&quot;:[&quot;everyone&quot;]}}&#39;</code>`);
     expect(text).toContain('<summary>1 failing</summary>');
     expect(text).toContain('<span class="error">install failed: exit status 1: config invalid</span>');
