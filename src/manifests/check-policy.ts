@@ -4,7 +4,7 @@
  * that can never get an agent, approvals of rings that do not exist.
  */
 import { parseCountOrPercent, parseDuration } from './duration.ts';
-import type { ObjectIssue } from './issue.ts';
+import { fieldPath, type ObjectIssue } from './issue.ts';
 import { checkSelector, isEmptySelector } from './check-selector.ts';
 import type { Ring, RolloutPolicy } from './types.ts';
 
@@ -43,12 +43,12 @@ function checkRing(ring: Ring, pointer: string): ObjectIssue[] {
 
 function checkDuration(text: string, pointer: string): ObjectIssue[] {
   if (parseDuration(text) !== undefined) return [];
-  return [{ code: 'E_DURATION', message: `${readable(pointer)}: "${text}" is not a duration of at most 365d; write it like 30s, 10m, 1h30m or 2d`, pointer }];
+  return [{ code: 'E_DURATION', message: `${fieldPath(pointer)}: "${text}" is not a duration of at most 365d; write it like 30s, 10m, 1h30m or 2d`, pointer }];
 }
 
 function checkCountOrPercent(value: number | string, pointer: string): ObjectIssue[] {
   if (parseCountOrPercent(value) !== undefined) return [];
-  return [{ code: 'E_PERCENT', message: `${readable(pointer)}: ${JSON.stringify(value)} is out of range; write a whole number such as 2, or a percent from "0%" to "100%"`, pointer }];
+  return [{ code: 'E_PERCENT', message: `${fieldPath(pointer)}: ${JSON.stringify(value)} is out of range; write a whole number such as 2, or a percent from "0%" to "100%"`, pointer }];
 }
 
 function duplicateRings(rings: readonly Ring[]): ObjectIssue[] {
@@ -104,6 +104,3 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-function readable(pointer: string): string {
-  return pointer.slice(1).replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
-}

@@ -50,7 +50,7 @@ const BY_CODE: Partial<Record<DiagnosticCode, (data: unknown, error: ErrorObject
   E_SHA256: (d) => `${show(d)} is not a SHA-256 digest; write the 64 lowercase hexadecimal digits (sha256sum prints them)`,
   E_SEMVER: (d) => `${show(d)} is not a semantic version; write MAJOR.MINOR.PATCH such as 1.5.0 or 2.0.0-rc.1, without a leading "v", and quote it in YAML`,
   E_NAME: (d) => `${show(d)} is not a valid name; use lowercase letters, digits, "-" and "." (DNS-1123), starting and ending with a letter or digit`,
-  E_SIGNATURE: () => 'is not a base64 Ed25519 signature; it must be the 88-character standard base64 (ending in "==") of 64 bytes',
+  E_SIGNATURE: () => 'not a base64 Ed25519 signature; write the 88-character standard base64 (ending in "==") of the 64-byte signature',
   E_NO_RINGS: () => 'declares no ring; add at least one ring (a single ring named e.g. "everyone" rolls out to all agents at once)',
 };
 
@@ -64,9 +64,25 @@ function explain(code: DiagnosticCode, error: ErrorObject): string {
       return `must be one of ${(error.params['allowedValues'] as unknown[]).map(show).join(', ')}; got ${show(error.data)}`;
     case 'format':
       return `${show(error.data)} is not a valid ${String(error.params['format'])}`;
+    case 'pattern':
+      return `${show(error.data)} does not have the expected form. ${describe(error)}`;
+    case 'minItems':
+      return error.params['limit'] === 1 ? 'must not be empty' : `needs at least ${String(error.params['limit'])} entries`;
+    case 'maxItems':
+      return `has more than ${String(error.params['limit'])} entries; split it up`;
+    case 'minLength':
+      return 'must not be empty';
+    case 'maxLength':
+      return `is longer than ${String(error.params['limit'])} characters`;
     default:
       return error.message ?? `fails schema rule "${error.keyword}"`;
   }
+}
+
+/** The field's own schema description: says what the value should look like. */
+function describe(error: ErrorObject): string {
+  const description = error.parentSchema?.['description'];
+  return typeof description === 'string' ? `Expected: ${description}` : `It must match ${String(error.params['pattern'])}.`;
 }
 
 function quoteHint(error: ErrorObject): string {

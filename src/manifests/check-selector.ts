@@ -1,5 +1,5 @@
 /** Consistency rules and comparisons of label selectors over agent attributes. */
-import type { ObjectIssue } from './issue.ts';
+import { fieldPath, type ObjectIssue } from './issue.ts';
 import type { LabelSelector } from './types.ts';
 
 /** `In`/`NotIn` need values; `Exists`/`DoesNotExist` take none; keys are not empty. */
@@ -7,7 +7,7 @@ export function checkSelector(selector: LabelSelector, pointer: string): ObjectI
   const issues: ObjectIssue[] = [];
   for (const key of Object.keys(selector.matchLabels ?? {})) {
     if (key.trim() === '') {
-      issues.push({ code: 'E_SELECTOR', message: 'matchLabels has an empty attribute name; write one such as service.name', pointer: `${pointer}/matchLabels`, at: 'value' });
+      issues.push({ code: 'E_SELECTOR', message: `${fieldPath(`${pointer}/matchLabels`)}: an attribute name is empty; write one such as service.name`, pointer: `${pointer}/matchLabels`, at: 'value' });
     }
   }
   selector.matchExpressions?.forEach((expression, i) => {
@@ -15,9 +15,9 @@ export function checkSelector(selector: LabelSelector, pointer: string): ObjectI
     const count = expression.values?.length ?? 0;
     const needsValues = expression.operator === 'In' || expression.operator === 'NotIn';
     if (needsValues && count === 0) {
-      issues.push({ code: 'E_SELECTOR', message: `operator ${expression.operator} needs at least one entry in "values"`, pointer: at });
+      issues.push({ code: 'E_SELECTOR', message: `${fieldPath(at)}: operator ${expression.operator} needs at least one entry in "values"`, pointer: at });
     } else if (!needsValues && count > 0) {
-      issues.push({ code: 'E_SELECTOR', message: `operator ${expression.operator} takes no "values"; remove them or use In/NotIn`, pointer: `${at}/values` });
+      issues.push({ code: 'E_SELECTOR', message: `${fieldPath(at)}: operator ${expression.operator} takes no "values"; remove them or use In/NotIn`, pointer: `${at}/values` });
     }
   });
   return issues;

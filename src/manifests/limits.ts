@@ -8,6 +8,8 @@ export interface ManifestLimits {
   maxDocumentsPerFile: number;
   /** Most alias (`*ref`) resolutions per document (yaml's `maxAliasCount`): stops billion laughs. */
   maxAliasCount: number;
+  /** Deepest nesting of flow collections (`[…]`, `{…}`), checked before parsing. */
+  maxFlowDepth: number;
   /** Most manifest files read from one tree. */
   maxFiles: number;
   /** Largest total of all manifest files of one tree, in bytes. */
@@ -20,6 +22,7 @@ export const DEFAULT_MANIFEST_LIMITS: Readonly<ManifestLimits> = Object.freeze({
   maxDocumentBytes: 512 * 1024,
   maxDocumentsPerFile: 64,
   maxAliasCount: 100,
+  maxFlowDepth: 64,
   maxFiles: 5_000,
   maxTotalBytes: 64 * 1024 * 1024,
 });

@@ -232,6 +232,11 @@ export interface PolicyStatus {
   release: string;
   stableRelease?: string;
   currentRing?: string;
+  /**
+   * Agents on the target release out of those targeted, across all rings, as
+   * `<installed>/<targeted>` (e.g. `125/1205`): the CRD's `Installed` printer column.
+   */
+  installed?: string;
   startedAt?: string;
   rings: RingStatus[];
   /** Agents the policy selects but no ring takes: reported, never upgraded. */

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic } from './diagnostic.ts';
+import { findExcessiveFlowDepth } from './flow-depth.ts';
 import { utf8ByteLength, type ManifestLimits } from './limits.ts';
 import type { ManifestFile, SourceLocation } from './types.ts';
 import { locatePointer, toLocation, type LocateAt } from './yaml-locator.ts';
@@ -38,6 +39,12 @@ export function readYamlDocuments(file: ManifestFile, limits: ManifestLimits): Y
   const tooLarge = checkFileSize(file, limits);
   if (tooLarge) return { documents: [], diagnostics: [tooLarge] };
   const lines = new LineCounter();
+  const deep = findExcessiveFlowDepth(file.content, limits.maxFlowDepth);
+  if (deep !== undefined) {
+    const at = lineAndColumn(file.content, deep);
+    const message = `flow collections ([...] or {...}) are nested more than ${limits.maxFlowDepth} deep (maxFlowDepth); flatten the structure`;
+    return { documents: [], diagnostics: [{ code: 'E_YAML_TOO_DEEP', severity: 'error', message, file: file.path, ...at }] };
+  }
   let parsed: Document.Parsed[];
   try {
     parsed = [...parseAllDocuments(file.content, { lineCounter: lines, uniqueKeys: true, prettyErrors: false })];
@@ -63,7 +70,7 @@ function splitDocument(
   const header = readHeader(doc);
   const foreign = header.apiVersion !== undefined && !isOurGroup(header.apiVersion);
   if (doc.errors.length > 0) {
-    if (!foreign) into.diagnostics.push(...doc.errors.map((e) => yamlError(file.path, lines, e)));
+    if (!foreign) into.diagnostics.push(...reportedErrors(doc.errors).map((e) => yamlError(file, lines, e)));
     return;
   }
   if (doc.contents === null || foreign) return;
@@ -157,14 +164,36 @@ function tooDeep(file: string, err: unknown, at: SourceLocation = { file, line: 
   };
 }
 
-function yamlError(file: string, lines: LineCounter, error: { code: string; message: string; pos: [number, number] }): Diagnostic {
+/**
+ * After a syntax error the parser's later errors are mostly its consequences: report the
+ * first one only, plus every duplicate key (each is an independent mistake).
+ */
+function reportedErrors<E extends { code: string }>(errors: readonly E[]): E[] {
+  const firstSyntax = errors.find((e) => e.code !== 'DUPLICATE_KEY');
+  return errors.filter((e) => e.code === 'DUPLICATE_KEY' || e === firstSyntax);
+}
+
+function yamlError(file: ManifestFile, lines: LineCounter, error: { code: string; message: string; pos: [number, number] }): Diagnostic {
+  if (/call stack/i.test(error.message)) return tooDeep(file.path, error, toLocation(lines, file.path, error.pos[0]));
   const duplicate = error.code === 'DUPLICATE_KEY';
+  const key = /^[^:\n]{0,80}/.exec(file.content.slice(error.pos[0], error.pos[0] + 81))?.[0].trim() ?? '';
   return {
     code: duplicate ? 'E_YAML_DUPLICATE_KEY' : 'E_YAML_SYNTAX',
     severity: 'error',
     message: duplicate
-      ? 'duplicate key in a mapping: YAML keeps only one of them; remove or rename one'
+      ? `duplicate key ${JSON.stringify(key)} in a mapping: YAML would keep only one of them; remove or rename one`
       : `invalid YAML: ${error.message.split('\n')[0] ?? error.message}`,
-    ...toLocation(lines, file, error.pos[0]),
+    ...toLocation(lines, file.path, error.pos[0]),
   };
+}
+
+/** 1-based line and column of an offset, without a LineCounter (the text is not parsed yet). */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
