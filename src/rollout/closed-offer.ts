@@ -4,20 +4,30 @@
  */
 import type { PackageType } from '../manifests/types.ts';
 import { offerFor, type ReleaseOffers } from './release-offers.ts';
-import { isNewer } from './requires.ts';
+import { isNewer, unmetRequirement } from './requires.ts';
 import type { AgentObservation, OfferedPackage } from './types.ts';
 
 /**
  * The stable release for the agent's platform — unless the agent already runs a newer
- * version and `forced` (abort, rollback) is false, in which case it keeps what it has.
- * Without a stable release (before any rollout succeeded) the agent keeps what it has:
- * its installed version is echoed (no `file`, `hash` = its `agent_has_hash`). An agent
- * that has nothing installed gets no entry.
+ * version and `forced` (abort, rollback) is false, or the stable release `requires`
+ * something the agent lacks; then it keeps what it has. Without a stable release (before
+ * any rollout succeeded) the agent keeps what it has too: its installed version is echoed
+ * (no `file`, `hash` = its `agent_has_hash`). An agent with nothing installed gets no entry.
+ * `sameSet` is what earlier policies already put in the agent's offer.
  */
-export function closedOffer(agent: AgentObservation, name: string, type: PackageType, stable: ReleaseOffers | undefined, forced: boolean): OfferedPackage | undefined {
+export function closedOffer(
+  agent: AgentObservation,
+  name: string,
+  type: PackageType,
+  stable: ReleaseOffers | undefined,
+  forced: boolean,
+  sameSet: Readonly<Record<string, OfferedPackage>> | undefined,
+): OfferedPackage | undefined {
   const stableEntry = offerFor(stable, agent.platform);
   const has = agent.packages[name];
-  if (stableEntry !== undefined && (forced || has?.hasHash === stableEntry.hash || !isNewer(has?.hasVersion, stableEntry.version))) return stableEntry;
+  if (stableEntry !== undefined && (forced || has?.hasHash === stableEntry.hash || !isNewer(has?.hasVersion, stableEntry.version))) {
+    if (unmetRequirement(stable?.release.spec.requires, agent, sameSet) === undefined) return stableEntry;
+  }
   return echoOffer(has?.hasHash, has?.hasVersion, type);
 }
 

@@ -95,9 +95,11 @@ function tallyAgent(input: TallyInput, fleet: PolicyFleet, index: number, ring: 
   if (code === Progress.pending) {
     const unmet = unmetRequirement(input.requires, agent, input.desired[index]);
     if (unmet !== undefined) {
+      // Waiting agents block the ring (it has not reached them) but take no pacing slot.
       fleet.standing[index] = Standing.waiting;
       fleet.reasons.set(index, unmet);
       counts.waiting++;
+      (fleet.tallies[ring] as RingTally).eligible++;
       return;
     }
   }

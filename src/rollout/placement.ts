@@ -40,10 +40,14 @@ export function placeAgents(input: PlacementInput): Record<string, AgentPlacemen
   for (let index = 0; index < agents.length; index++) {
     const ring = fleet.ringOf[index] as number;
     if (ring === NOT_GOVERNED) continue;
-    const agent = agents[index] as AgentObservation;
-    const state = ring === UNASSIGNED ? placeClosed(input, index, 'unassigned') : placeInRing(input, index, ring);
+    const uid = (agents[index] as AgentObservation).uid;
+    if (ring === UNASSIGNED) {
+      placements[uid] = shared(ring, placeClosed(input, index, 'unassigned'));
+      continue;
+    }
+    const state = placeInRing(input, index, ring);
     const reason = reasonFor(input, index, state);
-    placements[agent.uid] = reason === undefined ? shared(ring, state) : { ring: ring === UNASSIGNED ? null : (input.rings[ring] as RingStatus).name, state, reason };
+    placements[uid] = reason === undefined ? shared(ring, state) : { ring: (input.rings[ring] as RingStatus).name, state, reason };
   }
   return placements;
 }
@@ -86,7 +90,7 @@ function isStarted(phase: RingPhase): boolean {
 }
 
 function placeClosed(input: PlacementInput, index: number, state: AgentRolloutState, forced = false): AgentRolloutState {
-  put(input, index, closedOffer(input.agents[index] as AgentObservation, input.packageName, input.packageType, input.stable, forced));
+  put(input, index, closedOffer(input.agents[index] as AgentObservation, input.packageName, input.packageType, input.stable, forced, input.desired[index]));
   return state;
 }
 

@@ -62,6 +62,7 @@ function byUid(a: AgentObservation, b: AgentObservation): number {
   return compare(a.uid, b.uid);
 }
 
+/** UTF-16 code-unit order (locale-independent, so every replica sorts alike). */
 function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return Number(a > b) - Number(a < b);
 }

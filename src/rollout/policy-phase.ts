@@ -19,7 +19,11 @@ export interface PhaseSummary {
   message: string;
 }
 
-/** Phase precedence: Aborted, RolledBack, Failed, Succeeded, Paused, then the current ring's. */
+/**
+ * Phase precedence: Aborted, RolledBack, Failed, Succeeded, Paused, then the current
+ * ring's. (A ring still `Baking` after the machine ran always has `bakeUntil`: the machine
+ * ends a bake without one at once.)
+ */
 export function summarizePhase(input: PhaseInput): PhaseSummary {
   const currentRing = input.rings.find((ring) => ring.phase !== 'Succeeded');
   const halted = input.rings.find((ring) => ring.phase === 'RolledBack' || ring.phase === 'Failed');
@@ -31,14 +35,14 @@ export function summarizePhase(input: PhaseInput): PhaseSummary {
   if (currentRing === undefined) return { phase: 'Succeeded', currentRing, message: `${input.release} rolled out to every ring` };
   if (input.paused) return { phase: 'Paused', currentRing, message: 'paused by spec.paused: no new offers, in-flight agents finish' };
   const window = input.windowOpen ? '' : '; outside maintenance windows: no new offers';
-  if (currentRing.phase === 'WaitingApproval') return { phase: 'WaitingApproval', currentRing, message: `ring ${currentRing.name} ${currentRing.message ?? 'needs approval'}` };
-  if (currentRing.phase === 'Baking') return { phase: 'Baking', currentRing, message: `ring ${currentRing.name} ${currentRing.message ?? 'baking'}${window}` };
+  if (currentRing.phase === 'WaitingApproval') return { phase: 'WaitingApproval', currentRing, message: `ring ${currentRing.name} needs approval: add "${currentRing.name}" to spec.approvals` };
+  if (currentRing.phase === 'Baking') return { phase: 'Baking', currentRing, message: `ring ${currentRing.name} baking until ${currentRing.bakeUntil as string}${window}` };
   return { phase: 'Progressing', currentRing, message: `ring ${currentRing.name}: ${describeCounts(currentRing.counts)}${window}` };
 }
 
 /** `3/5 healthy, 1 failed, 1 offline` — only the non-zero extras. */
 export function describeCounts(counts: RingCounts): string {
-  const movable = counts.targeted - counts.incompatible - counts.offline - counts.waiting;
+  const movable = counts.targeted - counts.incompatible - counts.offline;
   const extras: [number, string][] = [
     [counts.failed, 'failed'],
     [counts.timedOut, 'timed out'],

@@ -14,7 +14,7 @@ import type { RolloutEvent, RolloutEventReason } from './types.ts';
 
 /** What the gates look at, counted before this plan's new offers. */
 export interface RingTally {
-  /** Agents of the ring that can move: online, compatible, not held by `requires`. */
+  /** Agents of the ring that must finish: online and compatible (including those held by `requires`). */
   eligible: number;
   /** Eligible agents that finished: healthy, failed or timed out. */
   finished: number;

@@ -173,6 +173,16 @@ describe('abort', () => {
     expect(offeredVersions(result)).toEqual({ a: undefined, b: 'keep:1.4.0' });
   });
 
+  it('aborts a baking ring', () => {
+    const pol = (abort: boolean) => policy(r15.metadata.name, [{ name: 'all', bake: '1h' }], { abort });
+    const agents = [withInstalled(agent('a'), r15, T0 - MIN)];
+    const baking = plan({ policies: [pol(false)], releases, agents, previous: completed(r14, one) });
+    expect(baking.statuses[PKG]!.phase).toBe('Baking');
+    const aborted = replan({ policies: [pol(true)], releases, agents, now: T0 + MIN }, baking);
+    expect(aborted.statuses[PKG]!.rings[0]).toMatchObject({ phase: 'Aborted', message: 'aborted: returning agents to the stable release' });
+    expect(offeredVersions(aborted)).toEqual({ a: '1.4.0' });
+  });
+
   it('aborts a ring waiting for approval; is ignored once the rollout completed', () => {
     const rings: Ring[] = [{ name: 'gate', requireApproval: true }];
     const waiting = plan({ policies: [policy(r15.metadata.name, rings)], releases, agents: [agent('a')] });

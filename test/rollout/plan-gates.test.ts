@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Ring } from '../../src/manifests/types.ts';
 import {
-  agent, completed, fleet, hashOf, MIN, offeredVersions, plan, PKG, policy, release, replan, states, T0, withInstalled, withOffered,
+  agent, completed, fleet, hashOf, MIN, offeredVersions, plan, PKG, policy, release, replan, T0, withInstalled, withOffered,
 } from './fixtures.ts';
 
 const r14 = release('1.4.0');
