@@ -17,6 +17,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const haveChromium = existsSync(CHROMIUM);
+const POLL = { timeout: 20_000, interval: 100 };
 
 describe('dashboard in headless Chromium', () => {
   let context: BrowserContext | undefined;
@@ -66,7 +67,7 @@ describe('dashboard in headless Chromium', () => {
     expect(widthBefore).toBe(0);
 
     for (let i = 0; i < 5; i++) sim.tick();
-    await page.waitForFunction(() => document.querySelector('[data-ring="canary"] [data-count="installed"]')?.textContent === '4', undefined, { timeout: 20_000 });
+    await expect.poll(() => count(page, 'canary', 'installed'), POLL).toBe('4');
     expect(await page.locator('[data-ring="canary"] rect.seg-installed').getAttribute('width')).toBe('80.000');
     expect(await page.locator('[data-ring="canary"] rect.seg-inFlight').getAttribute('width')).toBe('20.000');
 
@@ -75,20 +76,20 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('[data-ring="everyone"] .gate.approval', { timeout: 20_000 });
     expect(await page.locator('[data-ring="everyone"] .gate.approval').innerText()).toContain('spec.approvals: [everyone]');
     expect(await page.locator('[data-ring="early"] .failing summary').innerText()).toBe('1 failing');
-    await page.waitForFunction(() => /RingSucceeded/.test(document.getElementById('events')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    await expect.poll(() => page.locator('#events').textContent(), POLL).toMatch(/RingSucceeded/);
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-approval.png') });
 
     // The filter narrows the agent table in place.
     await page.fill('input[name="q"]', 'config invalid');
-    await page.waitForFunction(() => document.querySelectorAll('table.agents tbody tr[data-uid]').length === 1, undefined, { timeout: 20_000 });
+    await expect.poll(() => page.locator('table.agents tbody tr[data-uid]').count(), POLL).toBe(1);
     await page.fill('input[name="q"]', '');
-    await page.waitForFunction(() => document.querySelectorAll('table.agents tbody tr[data-uid]').length > 1, undefined, { timeout: 20_000 });
+    await expect.poll(() => page.locator('table.agents tbody tr[data-uid]').count(), POLL).toBe(60);
 
     // Open the last ring and let it progress a little, for a screenshot mid-rollout.
     sim.approve('everyone');
     for (let i = 0; i < 3; i++) sim.tick();
-    await page.waitForFunction(() => document.querySelector('[data-ring="everyone"]')?.getAttribute('data-phase') === 'Progressing', undefined, { timeout: 20_000 });
+    await expect.poll(() => page.locator('[data-ring="everyone"]').getAttribute('data-phase'), POLL).toBe('Progressing');
     expect(await page.evaluate(() => (globalThis as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     expect(failures).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: false });
