@@ -103,19 +103,23 @@ function platformsWithoutArtifact({ plan, head, target }: WarningInput): PlanWar
 
 const IN_FLIGHT: readonly PolicyPhase[] = ['Progressing', 'WaitingApproval', 'Baking', 'Paused'];
 
+// How far a ring has come; a ring whose planned phase ranks lower than before went back.
+const RING_PROGRESS: Readonly<Record<string, number>> = { Pending: 0, Progressing: 1, WaitingApproval: 1, Paused: 1, Baking: 2, Succeeded: 3 };
+
 function restartedRollout({ head, previous, planned }: WarningInput): PlanWarning[] {
   if (!previous || !IN_FLIGHT.includes(previous.phase)) return [];
-  const newRelease = head.spec.release !== previous.release;
-  const regressed = (planned?.rings ?? []).filter((ring) => {
-    const before = previous.rings.find((r) => r.name === ring.name);
-    return before?.phase === 'Succeeded' && ring.phase !== 'Succeeded';
-  });
-  if (!newRelease && regressed.length === 0) return [];
   const where = previous.currentRing ? ` at ring ${previous.currentRing}` : '';
-  const why = newRelease
-    ? `spec.release changes from ${previous.release} to ${head.spec.release}`
-    : `rings ${regressed.map((r) => r.name).join(', ')} must succeed again`;
-  return [{ code: 'rollout-restarted', policy: head.metadata.name, message: `restarts the rollout in flight (${previous.release}, ${previous.phase}${where}): ${why}` }];
+  const inFlight = `the rollout in flight (${previous.release}, ${previous.phase}${where})`;
+  if (head.spec.release !== previous.release) {
+    return [{ code: 'rollout-restarted', policy: head.metadata.name, message: `restarts ${inFlight}: spec.release changes from ${previous.release} to ${head.spec.release}` }];
+  }
+  const back = (planned?.rings ?? []).flatMap((ring) => {
+    const before = previous.rings.find((r) => r.name === ring.name)?.phase;
+    const went = before !== undefined && (RING_PROGRESS[ring.phase] ?? 0) < (RING_PROGRESS[before] ?? 0);
+    return went ? [`${ring.name} ${before} → ${ring.phase}`] : [];
+  });
+  if (back.length === 0) return [];
+  return [{ code: 'rollout-restarted', policy: head.metadata.name, message: `sends rings of ${inFlight} back: ${back.join(', ')}` }];
 }
 
 function unknownApprovals({ head }: WarningInput): PlanWarning[] {
