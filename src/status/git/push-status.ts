@@ -68,7 +68,7 @@ export async function commitAndPushStatus(target: StatusTarget, files: ReadonlyM
   for (let attempt = 1; attempt <= target.maxPushAttempts; attempt += 1) {
     try {
       const { base } = await fetchStatusBase(target);
-      const commit = await buildStatusCommit(target.workDir, base, files, target.identity, message);
+      const commit = await buildStatusCommit(target.workDir, base, files, target.identity, redactSecrets(message, target.remote.auth));
       if (commit === undefined) return { attempts: attempt, rejections };
       await pushOnce(target, commit);
       return { commit, attempts: attempt, rejections };

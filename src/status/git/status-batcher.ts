@@ -73,13 +73,15 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
   let dueAt: number | undefined;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
+  let inFlight = new Map<string, Pending>();
+  let inventoryInFlight = false;
   const stats: StatusBatchStats = { commits: 0, unchanged: 0, pushAttempts: 0, pushRejections: 0, failedBatches: 0, pendingPolicies: 0, inventoryPending: false };
 
   function due(): number | undefined {
     const policyDue = pending.size > 0 ? lastCommitAt + options.intervalMs : Number.POSITIVE_INFINITY;
     const inventoryDue = pendingInventory ? Math.max(lastInventoryAt + options.inventoryIntervalMs, lastCommitAt + options.intervalMs) : Number.POSITIVE_INFINITY;
     const next = Math.min(policyDue, inventoryDue);
-    return Number.isFinite(next) ? Math.max(next, retryAt) : undefined;
+    return next === Number.POSITIVE_INFINITY ? undefined : Math.max(next, retryAt, Date.now());
   }
 
   function schedule(): void {
@@ -116,6 +118,8 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
     await options.prepare();
     const policies = new Map(pending);
     const inventory = pendingInventory;
+    inFlight = policies;
+    inventoryInFlight = inventory !== undefined;
     pending.clear();
     pendingInventory = undefined;
     const files = new Map([...policies.values()].map((entry) => [entry.path, entry.content] as const));
@@ -149,6 +153,8 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
       restore(policies, inventory);
       throw err;
     } finally {
+      inFlight = new Map();
+      inventoryInFlight = false;
       schedule();
     }
   }
@@ -186,6 +192,11 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
       schedule();
       await enqueue();
     },
-    stats: (): StatusBatchStats => ({ ...structuredClone(stats), pendingPolicies: pending.size, inventoryPending: pendingInventory !== undefined }),
+    /** `pendingPolicies` / `inventoryPending` include a batch being pushed right now. */
+    stats: (): StatusBatchStats => ({
+      ...structuredClone(stats),
+      pendingPolicies: new Set([...pending.keys(), ...inFlight.keys()]).size,
+      inventoryPending: pendingInventory !== undefined || inventoryInFlight,
+    }),
   };
 }
