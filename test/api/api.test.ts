@@ -3,7 +3,7 @@ import { createApiHandler } from '../../src/api/handler.ts';
 import type { AgentPage } from '../../src/api/agent-query.ts';
 import type { AgentSummary } from '../../src/api/agent-summary.ts';
 import type { PolicySummary } from '../../src/api/policy-summary.ts';
-import { createFleetSim, POLICY, uidOf } from './fleet-sim.ts';
+import { createPlannedFleet, POLICY, uidOf } from './planned-fleet.ts';
 import { serveOnLoopback } from './http-harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 async function start(opts: { size?: number; tokens?: string[]; maxPageSize?: number } = {}) {
-  const sim = createFleetSim({ size: opts.size ?? 60, failing: [12] });
+  const sim = createPlannedFleet({ size: opts.size ?? 60, failIn: { ring: 'early', count: 1 } });
   const api = createApiHandler({ view: sim.view, ...(opts.tokens ? { tokens: opts.tokens } : {}), ...(opts.maxPageSize ? { maxPageSize: opts.maxPageSize } : {}) });
   const srv = await serveOnLoopback([api]);
   cleanups.push(srv.close);
@@ -24,32 +24,33 @@ async function start(opts: { size?: number; tokens?: string[]; maxPageSize?: num
 }
 
 describe('GET /api/v1/policies during a rollout', () => {
-  it('shows rings filling up tick by tick, then the approval gate with the exact edits', async () => {
+  it('shows rings filling up step by step, then the approval gate with the exact edits', async () => {
     const { sim, get } = await start();
     const first = await get<{ items: PolicySummary[] }>('/api/v1/policies');
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toContain('application/json');
     const p0 = first.body.items[0];
     expect(p0?.name).toBe(POLICY);
+    expect(p0?.phase).toBe('Progressing');
     expect(p0?.rings.map((r) => [r.name, r.phase])).toEqual([['canary', 'Progressing'], ['early', 'Pending'], ['everyone', 'Pending']]);
-    expect(p0?.rings[0]?.bar).toMatchObject({ installed: 0, waiting: 5, total: 5 });
+    // maxConcurrent 4: four canaries are offered, the fifth waits.
+    expect(p0?.rings[0]?.bar).toMatchObject({ installed: 0, inFlight: 4, waiting: 1, total: 5 });
 
-    for (let i = 0; i < 5; i++) sim.tick();
+    for (let i = 0; i < 3; i++) sim.tick(); // download, install, installed
     const mid = (await get<PolicySummary>(`/api/v1/policies/${POLICY}`)).body;
-    const canary = mid.rings[0];
-    expect(canary?.bar.installed).toBe(4);
-    expect(canary?.bar.inFlight).toBe(1);
+    expect(mid.rings[0]?.bar).toMatchObject({ installed: 4, inFlight: 0, waiting: 1 });
 
-    let summary = mid;
-    for (let i = 0; i < 40 && summary.phase !== 'WaitingApproval'; i++) {
-      sim.tick();
-      summary = (await get<PolicySummary>(`/api/v1/policies/${POLICY}`)).body;
-    }
-    expect(summary.phase).toBe('WaitingApproval');
+    sim.runUntil(() => sim.status()?.rings[0]?.phase === 'Baking');
+    const baking = (await get<PolicySummary>(`/api/v1/policies/${POLICY}`)).body;
+    expect(baking.phase).toBe('Baking');
+    expect(Date.parse(baking.rings[0]?.bakeUntil ?? '')).toBe(sim.now() + 30_000);
+
+    sim.runUntil(() => sim.status()?.phase === 'WaitingApproval');
+    const summary = (await get<PolicySummary>(`/api/v1/policies/${POLICY}`)).body;
     const early = summary.rings[1];
     expect(early?.phase).toBe('Succeeded');
     expect(early?.failingTotal).toBe(1);
-    expect(early?.failing[0]).toEqual({ uid: uidOf(12), state: 'failed', reason: 'install failed: exit status 1: config invalid' });
+    expect(early?.failing[0]).toEqual({ uid: sim.failing[0], state: 'failed', reason: 'install failed: exit status 1: config invalid' });
     const everyone = summary.rings[2];
     expect(everyone?.approval).toEqual({
       ring: 'everyone',
@@ -59,10 +60,10 @@ describe('GET /api/v1/policies during a rollout', () => {
     });
 
     sim.approve('everyone');
-    sim.tick();
     const after = (await get<PolicySummary>(`/api/v1/policies/${POLICY}`)).body;
     expect(after.rings[2]?.approval).toBeUndefined();
-    expect(after.rings[2]?.bar.inFlight).toBeGreaterThan(0);
+    expect(after.rings[2]?.phase).toBe('Progressing');
+    expect(after.rings[2]?.bar.inFlight).toBe(4);
   });
 
   it('answers 404 with a JSON error for an unknown policy', async () => {
@@ -85,22 +86,24 @@ describe('GET /api/v1/agents', () => {
       seen.push(...r.body.items.map((a) => a.uid));
       cursor = r.body.nextCursor;
       // A late joiner sorting before the cursor must not shift the pages.
-      if (pages++ === 1) sim.join('00000000-0000-7000-8000-000000000000');
+      if (pages++ === 1) sim.join(0x100); // sorts after the cursor: it may appear on a later page
+      if (pages === 2) sim.agents.unshift({ ...sim.agents[0]!, uid: '00000000-0000-7000-8000-000000000000' });
     } while (cursor);
     expect(pages).toBe(5);
-    expect(seen).toHaveLength(95);
-    expect(new Set(seen).size).toBe(95);
+    expect(seen).toHaveLength(96);
+    expect(new Set(seen).size).toBe(96);
+    expect(seen).not.toContain('00000000-0000-7000-8000-000000000000');
     expect([...seen].sort()).toEqual(seen);
   });
 
   it('filters by policy, ring, state and free text', async () => {
     const { sim, get } = await start();
-    for (let i = 0; i < 30; i++) sim.tick();
+    sim.runUntil(() => sim.status()?.phase === 'WaitingApproval');
     const canary = (await get<AgentPage>(`/api/v1/agents?policy=${POLICY}&ring=canary`)).body;
     expect(canary.total).toBe(5);
     expect(canary.items.every((a) => a.policies[POLICY]?.ring === 'canary')).toBe(true);
     const failed = (await get<AgentPage>('/api/v1/agents?state=failed')).body;
-    expect(failed.items.map((a) => a.uid)).toEqual([uidOf(12)]);
+    expect(failed.items.map((a) => a.uid)).toEqual(sim.failing);
     expect(failed.items[0]?.lastError).toBe('install failed: exit status 1: config invalid');
     const byHost = (await get<AgentPage>('/api/v1/agents?q=HOST.NAME%3Dhost-12')).body;
     expect(byHost.items.map((a) => a.attributes['host.name'])).toEqual(['host-12']);
@@ -132,7 +135,7 @@ describe('GET /api/v1/agents', () => {
     const { sim, get } = await start();
     // Whatever the OpAMP layer attaches later must not leak through the API.
     Object.assign(sim.agents[3] as object, { headers: { authorization: 'Bearer s3cret' }, token: 's3cret' });
-    for (let i = 0; i < 8; i++) sim.tick();
+    sim.runUntil(() => sim.status()?.rings[0]?.phase === 'Baking');
     const r = await get<AgentSummary>(`/api/v1/agents/${uidOf(3)}`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({

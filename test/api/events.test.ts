@@ -3,7 +3,7 @@ import { createEventLog } from '../../src/api/event-log.ts';
 import type { AgentBatch } from '../../src/api/event-stream.ts';
 import { createApiHandler } from '../../src/api/handler.ts';
 import type { OperatorEvent, OperatorView } from '../../src/api/view.ts';
-import { createFleetSim } from './fleet-sim.ts';
+import { createPlannedFleet } from './planned-fleet.ts';
 import { readSse, serveOnLoopback, type SseFrame } from './http-harness.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -101,11 +101,11 @@ describe('GET /api/v1/events (Server-Sent Events)', () => {
   });
 
   it('streams a simulated rollout: rollout transitions and agent progress', async () => {
-    const sim = createFleetSim({ size: 40 });
+    const sim = createPlannedFleet({ size: 40 });
     const srv = await serveOnLoopback([createApiHandler({ view: sim.view, events: { coalesceMs: 20 } })]);
     cleanups.push(srv.close);
     const { sse } = await open(srv.url);
-    for (let i = 0; i < 12; i++) sim.tick();
+    sim.runUntil(() => sim.status()?.rings[0]?.phase === 'Succeeded');
     const frames = await sse.waitFor((fs) => fs.some((f) => f.event === 'rollout' && data<OperatorEvent>(f).reason === 'RingSucceeded'));
     const ids = frames.filter((f) => f.id !== undefined).map((f) => Number(f.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));

@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../src/api/handler.ts';
 import { createDashboardHandler } from '../../src/dashboard/handler.ts';
-import { createFleetSim, type FleetSim } from '../api/fleet-sim.ts';
+import { createPlannedFleet, type PlannedFleet } from '../api/planned-fleet.ts';
 import { serveOnLoopback } from '../api/http-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,12 +23,12 @@ describe('dashboard in headless Chromium', () => {
   let context: BrowserContext | undefined;
   let profile = '';
   let close: (() => Promise<void>) | undefined;
-  let sim: FleetSim;
+  let sim: PlannedFleet;
   let url = '';
 
   beforeAll(async () => {
     if (!haveChromium) return;
-    sim = createFleetSim({ size: 60, failing: [12], start: Date.now() });
+    sim = createPlannedFleet({ size: 60, failIn: { ring: 'early', count: 1 }, start: Date.now() });
     const srv = await serveOnLoopback([
       createApiHandler({ view: sim.view, events: { coalesceMs: 50 } }),
       createDashboardHandler({ view: sim.view, now: sim.now }),
@@ -66,13 +66,13 @@ describe('dashboard in headless Chromium', () => {
     const widthBefore = await page.locator('[data-ring="canary"] rect.seg-installed').count();
     expect(widthBefore).toBe(0);
 
-    for (let i = 0; i < 5; i++) sim.tick();
+    for (let i = 0; i < 3; i++) sim.tick();
     await expect.poll(() => count(page, 'canary', 'installed'), POLL).toBe('4');
     expect(await page.locator('[data-ring="canary"] rect.seg-installed').getAttribute('width')).toBe('80.000');
-    expect(await page.locator('[data-ring="canary"] rect.seg-inFlight').getAttribute('width')).toBe('20.000');
+    expect(await page.locator('[data-ring="canary"] rect.seg-waiting').getAttribute('width')).toBe('20.000');
 
     // Run the rollout to the approval gate; the page follows by itself.
-    for (let i = 0; i < 40 && sim.view.policies()[0]?.status?.phase !== 'WaitingApproval'; i++) sim.tick();
+    sim.runUntil(() => sim.status()?.phase === 'WaitingApproval');
     await page.waitForSelector('[data-ring="everyone"] .gate.approval', { timeout: 20_000 });
     expect(await page.locator('[data-ring="everyone"] .gate.approval').innerText()).toContain('spec.approvals: [everyone]');
     expect(await page.locator('[data-ring="early"] .failing summary').innerText()).toBe('1 failing');

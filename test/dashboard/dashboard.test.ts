@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../src/api/handler.ts';
 import { createDashboardHandler } from '../../src/dashboard/handler.ts';
-import { createFleetSim, POLICY, uidOf } from '../api/fleet-sim.ts';
+import { createPlannedFleet, POLICY, uidOf } from '../api/planned-fleet.ts';
 import { serveOnLoopback } from '../api/http-harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function start(tokens?: string[]) {
-  const sim = createFleetSim({ size: 50, failing: [12] });
+  const sim = createPlannedFleet({ size: 50, failIn: { ring: 'early', count: 1 } });
   const dashboard = createDashboardHandler({ view: sim.view, now: sim.now, ...(tokens ? { tokens } : {}) });
   const api = createApiHandler({ view: sim.view, ...(tokens ? { tokens } : {}) });
   const srv = await serveOnLoopback([api, dashboard]);
@@ -25,7 +25,7 @@ async function start(tokens?: string[]) {
 describe('dashboard pages', () => {
   it('renders every policy with its rings in order, the bars, and a strict CSP', async () => {
     const { sim, get } = await start();
-    for (let i = 0; i < 6; i++) sim.tick();
+    for (let i = 0; i < 3; i++) sim.tick();
     const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -44,16 +44,12 @@ describe('dashboard pages', () => {
 
   it('shows the approval gate with the Git edit and kubectl command, a bake countdown and failing agents', async () => {
     const { sim, get } = await start();
-    let text = '';
-    for (let i = 0; i < 60 && !text.includes('data-until'); i++) {
-      sim.tick();
-      text = (await get(`/policies/${POLICY}`)).text;
-    }
-    expect(text).toMatch(/Baking: <time data-until="[^"]+" datetime="[^"]+">\d+s<\/time> left/);
-    for (let i = 0; i < 60 && !text.includes('Needs approval'); i++) {
-      sim.tick();
-      text = (await get(`/policies/${POLICY}`)).text;
-    }
+    sim.runUntil(() => sim.status()?.rings[0]?.phase === 'Baking');
+    let text = (await get(`/policies/${POLICY}`)).text;
+    expect(text).toContain('Baking: <time data-until="' + new Date(sim.now() + 30_000).toISOString().replace('.000Z', 'Z') + '"');
+    expect(text).toMatch(/datetime="[^"]+">30s<\/time> left/);
+    sim.runUntil(() => sim.status()?.phase === 'WaitingApproval');
+    text = (await get(`/policies/${POLICY}`)).text;
     expect(text).toContain('in <code>policies/otelcol-custom.yaml</code> set, then merge:</div><code class="copy">spec.approvals: [everyone]</code>');
     expect(text).toContain(`<code class="copy">kubectl patch rolloutpolicy otelcol-custom --type merge -p &#39;{&quot;spec&quot;:{&quot;approvals&quot;:[&quot;everyone&quot;]}}&#39;</code>`);
     expect(text).toContain('<summary>1 failing</summary>');

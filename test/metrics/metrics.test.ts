@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { healthHandler, metricsHandler, type Readiness } from '../../src/metrics/handlers.ts';
-import { createFleetSim, POLICY } from '../api/fleet-sim.ts';
+import { createPlannedFleet, POLICY } from '../api/planned-fleet.ts';
 import { serveOnLoopback } from '../api/http-harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -22,7 +22,7 @@ function sample(text: string, series: string): number | undefined {
 
 describe('/metrics', () => {
   it('computes fleet and rollout gauges from the view at scrape time', async () => {
-    const sim = createFleetSim({ size: 40 });
+    const sim = createPlannedFleet({ size: 40 });
     const metrics = createMetrics({ view: sim.view, processMetrics: false });
     const srv = await serveOnLoopback([metricsHandler(metrics.registry)]);
     cleanups.push(srv.close);
@@ -32,10 +32,10 @@ describe('/metrics', () => {
     expect(sample(before.text, 'ringmaster_agents{online="true"}')).toBe(40);
     expect(sample(before.text, `ringmaster_policy_phase{policy="${POLICY}",phase="Progressing"}`)).toBe(1);
     expect(sample(before.text, `ringmaster_policy_phase{policy="${POLICY}",phase="Failed"}`)).toBe(0);
-    expect(sample(before.text, `ringmaster_ring_agents{policy="${POLICY}",ring="canary",state="waiting"}`)).toBe(5);
+    expect(sample(before.text, `ringmaster_ring_agents{policy="${POLICY}",ring="canary",state="in_flight"}`)).toBe(4);
     expect(sample(before.text, `ringmaster_ring_phase{policy="${POLICY}",ring="early",phase="Pending"}`)).toBe(1);
 
-    for (let i = 0; i < 9; i++) sim.tick();
+    sim.runUntil(() => sim.status()?.rings[0]?.phase === 'Baking');
     sim.agents[0]!.online = false;
     const after = await scrape(srv.url);
     expect(sample(after.text, `ringmaster_ring_agents{policy="${POLICY}",ring="canary",state="installed"}`)).toBe(5);
