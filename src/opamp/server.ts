@@ -2,13 +2,9 @@
  * Ringmaster's OpAMP server: WebSocket and plain-HTTP transports on `/v1/opamp`, the agent
  * registry (`FleetView`) and capability-gated package offers (`OfferSink`). Mount it on
  * the shared HTTP server with `handleRequest`/`handleUpgrade`, or run it alone with
- * `listen()`.
+ * `listen()`. docs/opamp.md is the operator's view of the same rules.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import type { FleetView, OfferSink } from '../controller/ports.ts';
@@ -20,36 +16,33 @@ import type { ServerContext } from './context.ts';
 import { createEmitter } from './events.ts';
 import type { OpampEventName, OpampListener } from './events.ts';
 import { createHttpTransport } from './http-transport.ts';
+import type { ServerToAgent } from './messages.ts';
 import { buildPackagesAvailable } from './offers.ts';
-import type { OpampServerOptions, OpampTlsOptions } from './options.ts';
+import type { OpampServerOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import { markDelivered, markOffline, pendingOffer } from './protocol.ts';
-import type { PreparedOffer, ProtocolState } from './protocol.ts';
+import type { PreparedOffer } from './protocol.ts';
 import { toObservation } from './registry.ts';
+import { closeStandalone, listenStandalone } from './standalone.ts';
+import type { ListeningAddress } from './standalone.ts';
 import { newStats } from './stats.ts';
 import type { OpampServerStats } from './stats.ts';
 import { uuidFromString } from './uuid.ts';
 import { createWsTransport } from './ws-transport.ts';
 
-export type { OpampServerOptions } from './options.ts';
-
-/** Where a standalone server listens. */
-export interface ListeningAddress {
-  port: number;
-  /** `http(s)://host:port/v1/opamp`, for HTTP agents. */
-  url: string;
-  /** `ws(s)://host:port/v1/opamp`, for WebSocket agents. */
-  wsUrl: string;
-}
+export type { OpampServerOptions, OpampTlsOptions } from './options.ts';
+export type { ListeningAddress } from './standalone.ts';
+export type { OpampServerEvents, OpampEventName, OpampListener } from './events.ts';
+export type { OpampServerStats } from './stats.ts';
 
 export interface OpampServer extends FleetView, OfferSink {
-  /** Listens on its own HTTP(S) server (default 127.0.0.1:4320; port 0 picks one). */
+  /** Listens on its own HTTP(S) server (default 127.0.0.1:4320; port 0 picks a free one). */
   listen(options?: { port?: number; host?: string }): Promise<ListeningAddress>;
   /** Closes every WebSocket with 1001 "server shutting down", stops timers and the own listener. */
   close(): Promise<void>;
-  /** Serves an HTTP request to `/v1/opamp`; false (untouched) for any other path. */
+  /** Serves an HTTP request to `/v1/opamp`; false (response untouched) for any other path. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Takes a WebSocket upgrade to `/v1/opamp`; false (untouched) for any other path. */
+  /** Takes a WebSocket upgrade to `/v1/opamp`; false (socket untouched) for any other path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** A snapshot of the counters (for /metrics). */
   stats(): OpampServerStats;
@@ -60,98 +53,94 @@ export interface OpampServer extends FleetView, OfferSink {
 const shutdownGraceMs = 5000;
 
 /**
- * Creates the server. Throws `OpampConfigError` for unusable options. Logs a loud warning
- * when no agent authentication is configured.
+ * Creates the server (already serving when mounted; `listen()` for its own port). Throws
+ * `OpampConfigError` for unusable options. Logs a loud warning when no agent
+ * authentication is configured.
  */
 export function createOpampServer(options: OpampServerOptions): OpampServer {
-  const resolved = resolveOptions(options);
-  const logger = options.logger ?? pino({ level: 'silent' });
-  const clock = options.clock ?? systemClock;
-  const emitter = createEmitter((error) => logger.error({ err: error }, 'OpAMP event listener threw'));
-  const state: ProtocolState = { agents: new Map(), offers: new Map(), openSessions: new Set(), maxAgents: resolved.maxAgents, retryAfterSeconds: resolved.retryAfterSeconds, emitter };
-  const auth = createAuthenticator(resolved.tokens, resolved.tls?.requestClientCert === true);
-  let sessionIds = 0;
-  const ctx: ServerContext = { options: resolved, state, auth, stats: newStats(), logger, clock, closing: false, nextSessionId: () => (sessionIds += 1) };
+  const ctx = createContext(options);
   const ws = createWsTransport(ctx);
   const http = createHttpTransport(ctx);
-  if (!auth.enforcing) {
-    logger.warn('OpAMP server has NO agent authentication: ANY client can connect and report as any agent. Configure agent tokens or client certificates.');
-  }
   const timers = [
-    setInterval(() => sweep(ctx, (uid) => http.forget(uid)), resolved.sweepIntervalMs),
-    setInterval(() => ws.probe(), resolved.heartbeatIntervalSeconds * 1000),
+    setInterval(() => sweep(ctx, (uid) => http.forget(uid)), ctx.options.sweepIntervalMs),
+    setInterval(() => ws.probe(), ctx.options.heartbeatIntervalSeconds * 1000),
   ];
   for (const timer of timers) timer.unref();
   let own: Server | undefined;
-
-  const setOffers = (offers: readonly AgentOffer[]): void => {
-    const encoding = { downloadHeaders: resolved.downloadHeaders, ...(resolved.publicBaseUrl === undefined ? {} : { publicBaseUrl: resolved.publicBaseUrl }) };
-    const prepared = new Map<string, PreparedOffer>();
-    // Build everything first: a bad offer throws before any agent's set is replaced.
-    for (const offer of offers) prepared.set(offer.uid.toLowerCase(), { offer, message: buildPackagesAvailable(offer, encoding) });
-    state.offers = prepared;
-    pushChangedOffers(ctx, (sessionId, reply) => ws.send(sessionId, reply));
-  };
-
-  const handleRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (!isOpampPath(req.url)) return false;
-    http.handle(req, res);
-    return true;
-  };
-  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
-    if (!isOpampPath(req.url)) return false;
-    ws.handleUpgrade(req, socket, head);
-    return true;
-  };
-
-  return {
-    agents: (): AgentObservation[] => [...state.agents.values()].map(toObservation),
-    onChange(listener) {
-      const offs = (['agentConnected', 'agentUpdated', 'packageStatusChanged', 'agentDisconnected'] as const).map((event) => emitter.on(event, ({ uid }) => listener(uid)));
-      return () => offs.forEach((off) => off());
+  const handlers = {
+    handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+      if (!isOpampPath(req.url)) return false;
+      http.handle(req, res);
+      return true;
     },
-    setOffers,
-    handleRequest,
-    handleUpgrade,
-    stats: () => ({ ...ctx.stats, agentsKnown: state.agents.size, agentsOnline: [...state.agents.values()].filter((a) => a.online).length }),
-    on: (event, listener) => emitter.on(event, listener),
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      if (!isOpampPath(req.url)) return false;
+      ws.handleUpgrade(req, socket, head);
+      return true;
+    },
+  };
+  return {
+    ...handlers,
+    agents: (): AgentObservation[] => [...ctx.state.agents.values()].map(toObservation),
+    onChange: (listener) => onAnyChange(ctx, listener),
+    setOffers: (offers) => setOffers(ctx, offers, (sessionId, reply) => ws.send(sessionId, reply)),
+    stats: () => ({ ...ctx.stats, agentsKnown: ctx.state.agents.size, agentsOnline: [...ctx.state.agents.values()].filter((a) => a.online).length }),
+    on: (event, listener) => ctx.state.emitter.on(event, listener),
     async listen(at = {}) {
       if (own !== undefined) throw new Error('OpAMP server is already listening');
-      own = await createOwnServer(resolved.tls);
-      own.on('request', (req, res) => {
-        if (!handleRequest(req, res)) res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: OpAMP is served at /v1/opamp\n');
-      });
-      own.on('upgrade', (req, socket, head) => {
-        if (!handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      });
-      const server = own;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(at.port ?? 4320, at.host ?? '127.0.0.1', () => resolve());
-      });
-      const { port, address } = server.address() as AddressInfo;
-      const host = address.includes(':') ? `[${address}]` : address;
-      const secure = resolved.tls !== undefined;
-      logger.info({ port, address, tls: secure }, 'OpAMP server listening');
-      return { port, url: `${secure ? 'https' : 'http'}://${host}:${port}/v1/opamp`, wsUrl: `${secure ? 'wss' : 'ws'}://${host}:${port}/v1/opamp` };
+      const started = await listenStandalone(handlers, ctx.options.tls, at.port ?? 4320, at.host ?? '127.0.0.1');
+      own = started.server;
+      ctx.logger.info({ url: started.address.url, tls: ctx.options.tls !== undefined }, 'OpAMP server listening');
+      return started.address;
     },
     async close() {
       ctx.closing = true;
       for (const timer of timers) clearInterval(timer);
       await ws.closeAll(shutdownGraceMs);
-      if (own === undefined) return;
-      const server = own;
+      if (own !== undefined) await closeStandalone(own);
       own = undefined;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
     },
   };
 }
 
-/** Pushes the new set over WebSocket to exactly the agents whose wanted set changed. */
-function pushChangedOffers(ctx: ServerContext, send: (sessionId: number, reply: { instanceUid: Uint8Array; packagesAvailable: PreparedOffer['message'] }) => boolean): void {
+function createContext(options: OpampServerOptions): ServerContext {
+  const resolved = resolveOptions(options);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const emitter = createEmitter((error) => logger.error({ err: error }, 'OpAMP event listener threw'));
+  const auth = createAuthenticator(resolved.tokens, resolved.tls?.requestClientCert === true);
+  if (!auth.enforcing) {
+    logger.warn('OpAMP server has NO agent authentication: ANY client can connect and report as any agent. Configure agent tokens or client certificates.');
+  }
+  let sessionIds = 0;
+  return {
+    options: resolved,
+    state: { agents: new Map(), offers: new Map(), openSessions: new Set(), maxAgents: resolved.maxAgents, retryAfterSeconds: resolved.retryAfterSeconds, emitter },
+    auth,
+    stats: newStats(),
+    logger,
+    clock: options.clock ?? systemClock,
+    closing: false,
+    nextSessionId: () => (sessionIds += 1),
+  };
+}
+
+function onAnyChange(ctx: ServerContext, listener: (uid: string) => void): () => void {
+  const events = ['agentConnected', 'agentUpdated', 'packageStatusChanged', 'agentDisconnected'] as const;
+  const offs = events.map((event) => ctx.state.emitter.on(event, ({ uid }) => listener(uid)));
+  return () => offs.forEach((off) => off());
+}
+
+/**
+ * Replaces the wanted sets, then pushes over WebSocket to exactly the agents whose set
+ * changed (HTTP agents get theirs on the next poll). Every offer is encoded before
+ * anything is replaced, so a bad one (`OpampOfferError`) leaves the previous sets in force.
+ */
+function setOffers(ctx: ServerContext, offers: readonly AgentOffer[], send: (sessionId: number, reply: ServerToAgent) => boolean): void {
+  const { publicBaseUrl, downloadHeaders } = ctx.options;
+  const encoding = { downloadHeaders, ...(publicBaseUrl === undefined ? {} : { publicBaseUrl }) };
+  const prepared = new Map<string, PreparedOffer>();
+  for (const offer of offers) prepared.set(offer.uid.toLowerCase(), { offer, message: buildPackagesAvailable(offer, encoding) });
+  ctx.state.offers = prepared;
   const now = ctx.clock.now();
   for (const record of ctx.state.agents.values()) {
     if (!record.online || record.sessionId === undefined) continue;
@@ -173,12 +162,4 @@ function sweep(ctx: ServerContext, forget: (uid: string) => void): void {
       ctx.state.emitter.emit('agentDisconnected', { uid: record.uid, reason: 'forgotten' });
     }
   }
-}
-
-async function createOwnServer(tls: OpampTlsOptions | undefined): Promise<Server> {
-  if (tls === undefined) return createHttpServer();
-  const [cert, key, ca] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile), tls.caFile === undefined ? undefined : readFile(tls.caFile)]);
-  // Unverified client certificates are not rejected at the TLS layer: bearer tokens may still
-  // authenticate; the authenticator accepts a certificate only when `socket.authorized`.
-  return createHttpsServer({ cert, key, ...(ca === undefined ? {} : { ca }), requestCert: tls.requestClientCert === true, rejectUnauthorized: false });
 }
