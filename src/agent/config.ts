@@ -164,7 +164,10 @@ function readAddons(r: ConfigReader, path: (p: string | undefined) => string | u
   const dir = path(r.string(['addons', 'dir']));
   if (dir === undefined) r.error(['addons', 'dir'], 'is required: the directory addons are written to');
   const hook = Array.isArray(r.value(['addons', 'hook'])) ? r.strings(['addons', 'hook']) : optionalList(r.string(['addons', 'hook']));
-  return { dir: dir ?? '', hookTimeoutMs: r.duration(['addons', 'hookTimeout']) ?? 30_000, ...optional('hook', hook) };
+  // The hook program may be relative to the config file (./reload.sh); its arguments are passed as written.
+  const [program, ...args] = hook ?? [];
+  const resolvedHook = program === undefined ? undefined : [program.startsWith('.') ? (path(program) ?? program) : program, ...args];
+  return { dir: dir ?? '', hookTimeoutMs: r.duration(['addons', 'hookTimeout']) ?? 30_000, ...optional('hook', resolvedHook) };
 }
 
 function readLimits(r: ConfigReader): DownloadLimits {

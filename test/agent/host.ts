@@ -71,7 +71,7 @@ collector:
   restart: {initial: 200ms, max: 2s}
 addons:
   dir: ./addons
-  hook: [${JSON.stringify(process.execPath)}, ./hook.mjs]
+  hook: [${JSON.stringify(process.execPath)}, ${JSON.stringify(join(dir, 'hook.mjs'))}]
 trust:
   publicKeyFiles: [./keys/release.pub]
 ${options.trust ?? ''}

@@ -43,6 +43,8 @@ export interface World {
   platform: { os: string; arch: string };
   publish(options: PublishOptions): Promise<{ offered: OfferedPackage; bytes: Buffer }>;
   offer(uid: string, packages: Record<string, OfferedPackage>): void;
+  /** Stops offering anything to `uid` (no packages_available at all). */
+  withdraw(uid: string): void;
   /** Package states the server saw for (uid, package), consecutive repeats folded. */
   history(uid: string, pkg: string): PackageState[];
   agent(uid: string): AgentObservation | undefined;
@@ -99,6 +101,11 @@ export async function startWorld(): Promise<World> {
     },
     offer(uid, packages) {
       offers = new Map(offers).set(uid, packages);
+      pushOffers();
+    },
+    withdraw(uid) {
+      offers = new Map(offers);
+      offers.delete(uid);
       pushOffers();
     },
     history: (uid, pkg) => histories.get(`${uid}/${pkg}`) ?? [],

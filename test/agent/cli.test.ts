@@ -1,0 +1,95 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHost, readIfExists } from './host.ts';
+import { COLLECTOR, startWorld, waitFor, type World } from './world.ts';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/ringmaster.js', import.meta.url).pathname;
+
+async function ringmaster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Runs `ringmaster agent` in its own process group, so a test can crash it with its collector. */
+function spawnAgent(configFile: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [bin, 'agent', '--config', configFile, '--log-level', 'warn'], { detached: true, stdio: 'ignore' });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited };
+}
+
+async function uidOf(stateDir: string): Promise<string> {
+  return waitFor(async () => {
+    const text = await readFile(join(stateDir, 'state.json'), 'utf8').catch(() => '');
+    return text ? (JSON.parse(text) as { instanceUid: string }).instanceUid : undefined;
+  }, 'the agent to persist its instance uid');
+}
+
+describe('ringmaster agent', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => world.close());
+
+  it('--check accepts a valid config; an invalid one exits 2 naming file, line and key', async () => {
+    const host = await createHost(world);
+    const ok = await ringmaster(['agent', '--config', host.configFile, '--check']);
+    expect(ok).toMatchObject({ code: 0, stderr: '' });
+    expect(ok.stdout).toContain(`${host.configFile}: valid`);
+
+    const bad = join(host.dir, 'bad.yaml');
+    await writeFile(bad, 'server:\n  endpoint: ws://127.0.0.1:1/v1/opamp\n  heartbeat: soon\nstateDir: ./s\ncollector:\n  binary: ./c\n  healthWindow: 60\n');
+    const r = await ringmaster(['agent', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:3:14: server.heartbeat: "soon" is not a duration`);
+    expect(r.stderr).toContain(`${bad}:7:17: collector.healthWindow: must be a duration such as "30s" or "1m30s", got 60`);
+  });
+
+  it('stops on SIGTERM: agent_disconnect reaches the server and the collector is stopped', async () => {
+    const host = await createHost(world);
+    const { child, exited } = spawnAgent(host.configFile);
+    const uid = await uidOf(join(host.dir, 'state'));
+    await waitFor(() => world.agent(uid)?.online && world.agent(uid)?.health?.healthy, 'agent online and healthy');
+    child.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    await waitFor(() => world.agent(uid)?.online === false, 'offline on the server');
+    expect(await host.running()).toBeUndefined();
+  });
+
+  it('repairs a swap that a crash interrupted: the next start restores the backup', async () => {
+    const host = await createHost(world, { healthWindow: '60s' });
+    const { child, exited } = spawnAgent(host.configFile);
+    const uid = await uidOf(join(host.dir, 'state'));
+    await waitFor(() => world.agent(uid)?.online, 'agent online');
+    const { offered, bytes } = await world.publish({ version: '2.1.0' });
+    world.offer(uid, { [COLLECTOR]: offered });
+    // Crash while the new binary is swapped in and still proving itself.
+    await waitFor(async () => world.history(uid, COLLECTOR).at(-1) === 'Installing' && (await host.running())?.version === '2.1.0', 'new binary in its health window');
+    expect((await readIfExists(host.binary))?.equals(bytes)).toBe(true);
+    process.kill(-(child.pid ?? 0), 'SIGKILL');
+    expect((await exited).signal).toBe('SIGKILL');
+    expect(await readIfExists(join(host.dir, 'state', 'swap-journal.json'))).toBeDefined();
+    world.withdraw(uid);
+
+    const { agent } = await host.startAgent();
+    try {
+      expect((await readIfExists(host.binary))?.equals(host.initialBytes)).toBe(true);
+      expect(await readIfExists(`${host.binary}.bak`)).toBeUndefined();
+      expect(await readIfExists(join(host.dir, 'state', 'swap-journal.json'))).toBeUndefined();
+      expect((await waitFor(() => host.running(), 'old collector running')).version).toBe('1.4.0');
+      await waitFor(() => world.agent(uid)?.online && world.agent(uid)?.attributes['service.version'] === '1.4.0', 'service.version 1.4.0 reported');
+      expect(agent.state().packages[COLLECTOR]).toBeUndefined();
+    } finally {
+      await agent.stop();
+    }
+  });
+});
