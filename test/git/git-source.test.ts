@@ -92,6 +92,16 @@ describe('Git manifest source', () => {
     expect(s.current()?.files.map((file) => file.path)).toEqual(['fleet/policy.yml', 'fleet/releases/a.yaml']);
   });
 
+  it('coalesces a burst of syncs into at most two fetches that see the latest push', async () => {
+    const s = source();
+    await s.start();
+    const fetches = s.stats().fetches;
+    const pushed = await fixture.commit({ 'fleet/releases/c.yaml': releaseDocument('release-c', '3.0.0') }, 'add c');
+    const results = await Promise.all(Array.from({ length: 10 }, () => s.sync()));
+    expect(s.stats().fetches - fetches).toBeLessThanOrEqual(2);
+    expect(results.at(-1)?.revision).toBe(pushed);
+  });
+
   it('refuses an oversized file with E_GIT_FILE_TOO_LARGE, keeps the last snapshot, and recovers', async () => {
     const s = source({ maxFileBytes: 2048 });
     await s.start();

@@ -49,6 +49,12 @@ describe('readManifestFilesAt / resolveRevision', () => {
     await expect(readManifestFilesAt(clone, 'HEAD', '../outside')).rejects.toMatchObject({ code: 'E_GIT_OPTIONS' });
   });
 
+  it('refuses trees over maxFiles or maxTotalBytes before reading them', async () => {
+    await expect(readManifestFilesAt(clone, second, 'fleet', { maxFiles: 1 })).rejects.toMatchObject({ code: 'E_GIT_TOO_MANY_FILES', message: expect.stringContaining('raise maxFiles') });
+    await expect(readManifestFilesAt(clone, second, 'fleet', { maxTotalBytes: 10 })).rejects.toMatchObject({ code: 'E_GIT_TOO_MANY_FILES', message: expect.stringContaining('raise maxTotalBytes') });
+    await expect(readManifestFilesAt(clone, second, 'fleet', { maxFileBytes: 10 })).rejects.toMatchObject({ code: 'E_GIT_FILE_TOO_LARGE', message: expect.stringContaining('fleet/a.yaml') });
+  });
+
   it('reads hundreds of files with two git processes (timing reported, not asserted)', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 500; i += 1) files[`many/r${String(i).padStart(3, '0')}.yaml`] = `kind: PackageRelease\nmetadata: {name: r${i}}\n${'# padding\n'.repeat(50)}`;

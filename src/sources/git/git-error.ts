@@ -17,7 +17,7 @@ export type GitErrorCode =
   | 'E_GIT_REVISION'
   /** A manifest file is larger than `maxFileBytes`. */
   | 'E_GIT_FILE_TOO_LARGE'
-  /** The manifest folder holds more files than `maxFiles`. */
+  /** The manifest folder holds more than `maxFiles` files or `maxTotalBytes` bytes. */
   | 'E_GIT_TOO_MANY_FILES'
   /** A manifest file is not valid UTF-8. */
   | 'E_GIT_FILE_ENCODING'

@@ -11,18 +11,26 @@ import { resolveRevision } from './git-objects.ts';
 
 export { resolveRevision };
 
-/** Limits and exclusions of the manifest reader. */
+/**
+ * Limits and exclusions of the manifest reader. The limits guard memory: they are deliberately
+ * looser than the manifest loader's (1 MiB per file, 5000 files), so that an ordinary
+ * oversized file reaches the loader and is reported like any other manifest error (file,
+ * line, `Stalled`), while an absurd one is refused here before it is read.
+ */
 export interface ReadManifestOptions {
   /** Folder under `path` that holds Ringmaster's status files; never read as manifests. Default `status`. */
   statusDir?: string;
-  /** Largest manifest file accepted, in bytes. Default 1 MiB. */
+  /** Largest manifest file read, in bytes. Default 8 MiB. */
   maxFileBytes?: number;
-  /** Most manifest files accepted. Default 5000. */
+  /** Most manifest files read. Default 20000. */
   maxFiles?: number;
+  /** Largest total of all manifest files read, in bytes. Default 128 MiB. */
+  maxTotalBytes?: number;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_FILES = 5000;
+export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 20_000;
+export const DEFAULT_MAX_TOTAL_BYTES = 128 * 1024 * 1024;
 
 /** The manifest blobs of a commit, before they are read: enough to tell whether anything changed. */
 export interface ManifestListing {
@@ -35,25 +43,35 @@ function isManifestPath(path: string, statusPrefix: string): boolean {
   return /\.ya?ml$/i.test(path) && !path.startsWith(statusPrefix);
 }
 
+/** Throws when the listed files exceed a limit, naming the file or the folder and the fix. */
+function checkLimits(entries: readonly TreeEntry[], where: string, rev: string, options: ReadManifestOptions): void {
+  const at = `under "${where || '/'}" at ${rev.slice(0, 12)}`;
+  const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+  if (entries.length > maxFiles) {
+    throw new RingmasterGitError('E_GIT_TOO_MANY_FILES', `${entries.length} manifest files ${at} exceed the limit of ${maxFiles}: split the repository or raise maxFiles`);
+  }
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const tooLarge = entries.find((entry) => entry.size > maxFileBytes);
+  if (tooLarge) {
+    throw new RingmasterGitError('E_GIT_FILE_TOO_LARGE', `${tooLarge.path} at ${rev.slice(0, 12)} is ${tooLarge.size} bytes, over the limit of ${maxFileBytes}: split the file or raise maxFileBytes`);
+  }
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  if (total > maxTotalBytes) {
+    throw new RingmasterGitError('E_GIT_TOO_MANY_FILES', `manifest files ${at} total ${total} bytes, over the limit of ${maxTotalBytes}: split the repository or raise maxTotalBytes`);
+  }
+}
+
 /**
  * Lists the `.yaml`/`.yml` files under `path` at commit `rev` (excluding `<path>/<statusDir>/`)
- * and checks the limits. Throws `E_GIT_FILE_TOO_LARGE` / `E_GIT_TOO_MANY_FILES` naming the file.
+ * and checks the limits (`E_GIT_FILE_TOO_LARGE`, `E_GIT_TOO_MANY_FILES`) before anything is read.
  */
 export async function listManifestFiles(repoDir: string, rev: string, path?: string, options: ReadManifestOptions = {}): Promise<ManifestListing> {
   const root = normalizeTreePath(path);
   const statusDir = normalizeTreePath(options.statusDir ?? 'status');
   const statusPrefix = `${root === '' ? '' : `${root}/`}${statusDir}/`;
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
   const entries = (await listTree(repoDir, rev, root)).filter((entry) => isManifestPath(entry.path, statusPrefix));
-  if (entries.length > maxFiles) {
-    throw new RingmasterGitError('E_GIT_TOO_MANY_FILES', `${entries.length} manifest files under "${root || '/'}" at ${rev.slice(0, 12)} exceed the limit of ${maxFiles}: split the repository or raise maxFiles`);
-  }
-  for (const entry of entries) {
-    if (entry.size > maxFileBytes) {
-      throw new RingmasterGitError('E_GIT_FILE_TOO_LARGE', `${entry.path} at ${rev.slice(0, 12)} is ${entry.size} bytes, over the limit of ${maxFileBytes}: split the file or raise maxFileBytes`);
-    }
-  }
+  checkLimits(entries, root, rev, options);
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const hash = createHash('sha256');
   for (const entry of entries) hash.update(`${entry.path}\0${entry.oid}\n`);
