@@ -1,7 +1,7 @@
 /**
  * Golden tests of `ringmaster plan`: each fixture case is committed to a real Git repository
  * (base on `main`, head on `change`), planned by the real CLI, and its markdown and JSON
- * compared with `expected.md` / `expected.json` next to the fixture. `UPDATE_GOLDEN=1`
+ * compared with `expected.md` / `expected.json` / `expected.txt` next to the fixture. `UPDATE_GOLDEN=1`
  * rewrites them (review the diff before committing). The facts each case is about are
  * asserted separately, so a careless regeneration cannot bless a wrong plan.
  */
@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/plan/render/text.ts';
 import type { PlanReport } from '../../src/plan/types.ts';
 import { createFixtureRepo, FIXTURES, type FixtureRepo } from './fixture-repo.ts';
 import { ringmaster, type CliRun } from './run-cli.ts';
@@ -62,6 +63,8 @@ describe('ringmaster plan golden files', () => {
     const p = get(name);
     await golden(name, 'expected.md', p.markdown.stdout);
     await golden(name, 'expected.json', p.json.stdout);
+    // The text renderer, on the very report the CLI printed as JSON.
+    await golden(name, 'expected.txt', renderText(p.report));
   });
 });
 

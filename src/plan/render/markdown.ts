@@ -6,7 +6,7 @@
 import { formatDiagnostic } from '../../manifests/diagnostic.ts';
 import type { ObjectChange, PlanReport, PolicyPlan, RingPlan } from '../types.ts';
 import {
-  describeIncompatible, describePlatforms, describeTransition, formatValue, isInvalid, plural, summaryLine,
+  describeIncompatible, describePlatforms, describeTransition, formatValue, isInvalid, plural, shortRevision as short, summaryLine,
 } from './summary.ts';
 
 /** First line of every comment: CI finds its own comment by it to update it in place. */
@@ -104,9 +104,4 @@ function escapeText(text: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-// Commit ids are shown as 12 digits; branch names as given.
-function short(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
 }

@@ -77,3 +77,8 @@ export function formatValue(value: unknown): string {
   if (value === undefined) return '–';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+/** Commit ids as their first 12 digits; branch names and other revisions as given. */
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
+}

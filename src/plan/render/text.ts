@@ -4,12 +4,12 @@
 import { formatDiagnostic } from '../../manifests/diagnostic.ts';
 import type { ObjectChange, PlanReport, PolicyPlan } from '../types.ts';
 import {
-  describeIncompatible, describePlatforms, describeTransition, formatValue, isInvalid, plural, summaryLine,
+  describeIncompatible, describePlatforms, describeTransition, formatValue, isInvalid, plural, shortRevision, summaryLine,
 } from './summary.ts';
 
 /** Renders the report as text ending in a newline. */
 export function renderText(report: PlanReport): string {
-  const lines = [`Ringmaster plan ${report.base.revision} -> ${report.head.revision}`, summaryLine(report)];
+  const lines = [`Ringmaster plan ${shortRevision(report.base.revision)} -> ${shortRevision(report.head.revision)}`, summaryLine(report)];
   if (isInvalid(report)) {
     lines.push('', 'Errors at head:', ...report.diagnostics.map((d) => `  ${formatDiagnostic(d)}`));
     return `${lines.join('\n')}\n`;
