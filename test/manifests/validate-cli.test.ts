@@ -53,7 +53,7 @@ afterAll(async () => {
   await rm(broken, { recursive: true, force: true });
 });
 
-describe('ringmaster validate', () => {
+describe.concurrent('ringmaster validate', () => {
   it('exits 0 on the example fleet repository and says what it checked', async () => {
     const r = await ringmaster(['validate', example]);
     expect(r.stderr).toBe('');
