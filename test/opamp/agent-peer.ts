@@ -35,8 +35,8 @@ export interface WsAgent {
   close(): Promise<void>;
 }
 
-export async function connectWsAgent(url: string, headers: Record<string, string> = {}): Promise<WsAgent> {
-  const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+export async function connectWsAgent(url: string, headers: Record<string, string> = {}, autoPong = true): Promise<WsAgent> {
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false, autoPong });
   const agent: WsAgent = {
     uid: uuidv7(),
     ws,
