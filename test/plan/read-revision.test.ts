@@ -52,7 +52,10 @@ describe('readCommittedStatus', () => {
     ['not a status', 'hello: world', /fleet\/status\/p\.yaml is not a policy status: it needs phase, release and rings/],
   ])('refuses a status file that is %s with E_PLAN_STATUS', async (_name, content, want) => {
     const r = await repoWith({ 'fleet/status/p.yaml': content });
-    const err = await readCommittedStatus(r.dir, r.commit, layout).catch((e: unknown) => e as Error & { code: string });
+    const err = (await readCommittedStatus(r.dir, r.commit, layout).then(
+      () => new Error('no error'),
+      (e: unknown) => e as Error,
+    )) as Error & { code?: string };
     expect(err.code).toBe('E_PLAN_STATUS');
     expect(err.message).toMatch(want);
   });
