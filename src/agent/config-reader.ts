@@ -2,7 +2,7 @@
  * Typed, located reads from a YAML document: every problem is collected with the file,
  * line and column of the offending node, so an operator sees all mistakes at once.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../manifests/duration.ts';
 
 export type ConfigPath = readonly (string | number)[];
@@ -59,6 +59,13 @@ export function createConfigReader(file: string, text: string): ConfigReader {
       }
     }
   };
+  // Unknown keys point at the key itself, not at its value.
+  const errorAtKey = (path: ConfigPath, key: string, message: string): void => {
+    const node = doc.getIn(path, true);
+    const pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+    const range = isScalar(pair?.key) ? pair.key.range : undefined;
+    diagnostics.push({ where: where(range?.[0]), path: [...path, key].join('.'), message });
+  };
   const get = (path: ConfigPath): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), data);
   const typed = <T>(path: ConfigPath, check: (v: unknown) => v is T, what: string): T | undefined => {
     const v = get(path);
@@ -77,7 +84,7 @@ export function createConfigReader(file: string, text: string): ConfigReader {
     map(path, known) {
       const v = typed(path, (x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x), 'a mapping');
       for (const key of Object.keys(v ?? {})) {
-        if (!known.includes(key)) error([...path, key], `unknown key "${key}" (known: ${known.join(', ')})`);
+        if (!known.includes(key)) errorAtKey(path, key, `unknown key "${key}" (known: ${known.join(', ')})`);
       }
       return v;
     },

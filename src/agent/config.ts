@@ -32,9 +32,18 @@ export interface AgentConfig {
 export class AgentConfigError extends AgentError {
   readonly diagnostics: ConfigDiagnostic[];
   constructor(diagnostics: ConfigDiagnostic[]) {
-    super('E_AGENT_CONFIG', diagnostics.map((d) => `${d.where}: ${d.path ? `${d.path}: ` : ''}${d.message}`).join('\n'));
+    super('E_AGENT_CONFIG', sortByPlace(diagnostics).map((d) => `${d.where}: ${d.path ? `${d.path}: ` : ''}${d.message}`).join('\n'));
     this.diagnostics = diagnostics;
   }
+}
+
+function sortByPlace(diagnostics: ConfigDiagnostic[]): ConfigDiagnostic[] {
+  const place = (d: ConfigDiagnostic): number[] => (/:(\d+):(\d+)$/.exec(d.where)?.slice(1) ?? ['0', '0']).map(Number);
+  return [...diagnostics].sort((a, b) => {
+    const [la = 0, ca = 0] = place(a);
+    const [lb = 0, cb = 0] = place(b);
+    return la - lb || ca - cb;
+  });
 }
 
 const TOP = ['server', 'stateDir', 'serviceName', 'labels', 'collector', 'addons', 'sidecars', 'trust', 'limits', 'healthCheckInterval'];
