@@ -3,6 +3,7 @@ import { registerAgent } from './agent.ts';
 import { registerKeys } from './keys.ts';
 import { registerPackage } from './package.ts';
 import { registerPlan } from './plan.ts';
+import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 
 /**
@@ -14,6 +15,7 @@ const commands: RegisterCommand[] = [
   registerKeys,
   registerPackage,
   registerPlan,
+  registerStatus,
   registerValidate,
 ];
 
