@@ -39,81 +39,96 @@ export interface HttpTransport {
   forget(uid: string): void;
 }
 
+interface HttpState {
+  ctx: ServerContext;
+  /** Per agent uid: HTTP has no connection to hang the bucket on. */
+  buckets: Map<string, TokenBucket>;
+  /** Malformed requests per keep-alive connection. */
+  strikes: WeakMap<Socket, number>;
+}
+
 export function createHttpTransport(ctx: ServerContext): HttpTransport {
-  const buckets = new Map<string, TokenBucket>();
-  const strikes = new WeakMap<Socket, number>();
-
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    ctx.stats.httpRequestsTotal += 1;
-    const refusal = precheck(ctx, req);
-    if (refusal !== undefined) return void sendPlain(res, refusal);
-    ctx.stats.httpRequestsInFlight += 1;
-    res.once('close', () => void (ctx.stats.httpRequestsInFlight -= 1));
-    void serveRequest(req, res).catch((error: unknown) => {
-      if (error instanceof Refusal) return sendPlain(res, error);
-      ctx.logger.error({ err: error }, 'OpAMP HTTP request failed');
-      sendPlain(res, new Refusal(500, 'internal error'));
-    });
+  const state: HttpState = { ctx, buckets: new Map(), strikes: new WeakMap() };
+  return {
+    handle(req, res) {
+      ctx.stats.httpRequestsTotal += 1;
+      const refusal = precheck(ctx, req);
+      if (refusal !== undefined) return sendPlain(res, refusal);
+      ctx.stats.httpRequestsInFlight += 1;
+      res.once('close', () => void (ctx.stats.httpRequestsInFlight -= 1));
+      void serveRequest(state, req, res).catch((error: unknown) => {
+        if (error instanceof Refusal) return sendPlain(res, error);
+        ctx.logger.error({ err: error }, 'OpAMP HTTP request failed');
+        sendPlain(res, new Refusal(500, 'internal error'));
+      });
+    },
+    forget: (uid) => void state.buckets.delete(uid),
   };
+}
 
-  const serveRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(ctx, req);
-    ctx.stats.messagesIn += 1;
-    ctx.stats.bytesIn += body.byteLength;
-    let message: AgentToServer;
-    try {
-      message = decodeAgentToServer(body);
-    } catch (error) {
-      ctx.stats.decodeErrors += 1;
-      return reply(req, res, 400, badRequest((error as Error).message), true);
-    }
-    const now = ctx.clock.now();
-    const bucket = bucketFor(message, now);
-    if (bucket !== undefined && !bucket.take(now)) {
-      ctx.stats.rateLimited += 1;
-      const wait = Math.max(1, Math.ceil(bucket.waitSeconds(now)));
-      const limited = unavailable(`rate limit: at most ${ctx.options.messagesPerSecond} messages per second`, wait, message.instanceUid);
-      return reply(req, res, 429, limited, false, { 'Retry-After': String(wait) });
-    }
-    const session = { id: ctx.nextSessionId(), transport: 'http' as const, capabilitiesSent: false };
-    const result = exchange(ctx.state, session, message, now);
-    const unavailableReply = result.reply.errorResponse?.retryInfo !== undefined;
-    const status = result.bad ? 400 : unavailableReply ? 503 : 200;
-    const headers: Record<string, string> = unavailableReply ? { 'Retry-After': String(ctx.options.retryAfterSeconds) } : {};
-    return reply(req, res, status, result.reply, result.bad, headers);
-  };
+async function serveRequest(state: HttpState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { ctx } = state;
+  const body = await readBody(ctx, req);
+  ctx.stats.messagesIn += 1;
+  ctx.stats.bytesIn += body.byteLength;
+  let message: AgentToServer;
+  try {
+    message = decodeAgentToServer(body);
+  } catch (error) {
+    ctx.stats.decodeErrors += 1;
+    return reply(state, req, res, 400, badRequest((error as Error).message), true);
+  }
+  const now = ctx.clock.now();
+  const bucket = bucketFor(state, message, now);
+  if (bucket !== undefined && !bucket.take(now)) {
+    ctx.stats.rateLimited += 1;
+    const wait = Math.max(1, Math.ceil(bucket.waitSeconds(now)));
+    const limited = unavailable(`rate limit: at most ${ctx.options.messagesPerSecond} messages per second`, wait, message.instanceUid);
+    return reply(state, req, res, 429, limited, false, { 'Retry-After': String(wait) });
+  }
+  // Every HTTP exchange is its own session: the capabilities go in every reply (spec).
+  const session = { id: ctx.nextSessionId(), transport: 'http' as const, capabilitiesSent: false };
+  const result = exchange(ctx.state, session, message, now);
+  if (result.bad) return reply(state, req, res, 400, result.reply, true);
+  if (result.reply.errorResponse?.retryInfo !== undefined) {
+    return reply(state, req, res, 503, result.reply, false, { 'Retry-After': String(ctx.options.retryAfterSeconds) });
+  }
+  return reply(state, req, res, 200, result.reply, false);
+}
 
-  const bucketFor = (message: AgentToServer, now: number): TokenBucket | undefined => {
-    if (message.instanceUid?.byteLength !== 16) return undefined;
-    const uid = uuidToString(message.instanceUid);
-    let bucket = buckets.get(uid);
-    if (bucket === undefined) buckets.set(uid, (bucket = createTokenBucket(ctx.options.messagesPerSecond, ctx.options.burst, now)));
-    return bucket;
-  };
+function bucketFor(state: HttpState, message: AgentToServer, now: number): TokenBucket | undefined {
+  if (message.instanceUid?.byteLength !== 16) return undefined;
+  const uid = uuidToString(message.instanceUid);
+  let bucket = state.buckets.get(uid);
+  if (bucket === undefined) {
+    bucket = createTokenBucket(state.ctx.options.messagesPerSecond, state.ctx.options.burst, now);
+    state.buckets.set(uid, bucket);
+  }
+  return bucket;
+}
 
-  const reply = async (req: IncomingMessage, res: ServerResponse, status: number, message: ServerToAgent, bad: boolean, headers: Record<string, string> = {}): Promise<void> => {
-    let body = encodeReply(ctx, message);
-    const out: Record<string, string> = { 'Content-Type': contentType, ...headers };
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      body = await gzipAsync(body);
-      out['Content-Encoding'] = 'gzip';
-    }
-    if (bad && strike(req.socket)) out.Connection = 'close';
-    out['Content-Length'] = String(body.byteLength);
-    res.writeHead(status, out);
-    res.end(body);
-  };
+/** Writes a ServerToAgent with exactly `application/x-protobuf` (a real client drops anything else). */
+async function reply(state: HttpState, req: IncomingMessage, res: ServerResponse, status: number, message: ServerToAgent, bad: boolean, headers: Record<string, string> = {}): Promise<void> {
+  let body = encodeReply(state.ctx, message);
+  const out: Record<string, string> = { 'Content-Type': contentType, ...headers };
+  if (acceptsGzip(req.headers['accept-encoding'])) {
+    body = await gzipAsync(body);
+    out['Content-Encoding'] = 'gzip';
+  }
+  if (bad && strike(state, req.socket)) out.Connection = 'close';
+  out['Content-Length'] = String(body.byteLength);
+  res.writeHead(status, out);
+  res.end(body);
+}
 
-  /** Counts a malformed request against its (keep-alive) connection; true when it must close. */
-  const strike = (socket: Socket): boolean => {
-    const count = (strikes.get(socket) ?? 0) + 1;
-    strikes.set(socket, count);
-    if (count < ctx.options.maxBadMessages) return false;
-    ctx.stats.closedForBadMessages += 1;
-    return true;
-  };
-
-  return { handle, forget: (uid) => void buckets.delete(uid) };
+/** Counts a malformed request against its keep-alive connection; true when it must close. */
+function strike(state: HttpState, socket: Socket): boolean {
+  const count = (state.strikes.get(socket) ?? 0) + 1;
+  state.strikes.set(socket, count);
+  if (count < state.ctx.options.maxBadMessages) return false;
+  state.ctx.stats.closedForBadMessages += 1;
+  state.ctx.logger.warn({ remote: socket.remoteAddress }, 'closing OpAMP HTTP connection after repeated malformed requests');
+  return true;
 }
 
 /** Refusals decided from the headers alone, before reading the body. */
