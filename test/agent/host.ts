@@ -17,6 +17,10 @@ export interface HostOptions {
   healthWindow?: string;
   /** Extra YAML lines under `trust:`. */
   trust?: string;
+  /** Collector crash-restart backoff start (default 200ms). */
+  restartInitial?: string;
+  /** Adds a sidecar `log-shipper` (a fake collector 0.1.0 on its own ports). */
+  sidecar?: boolean;
 }
 
 export interface Host {
@@ -28,6 +32,8 @@ export interface Host {
   initialBytes: Buffer;
   /** GET the collector's health endpoint: its version and pid, or undefined when down. */
   running(): Promise<{ version: string; pid: number; status: number } | undefined>;
+  sidecarBinary: string;
+  sidecarRunning(): Promise<{ version: string; pid: number; status: number } | undefined>;
   /** Starts an in-process agent for this host's config; resolves once the server sees it online. */
   startAgent(): Promise<{ agent: Agent; uid: string }>;
 }
@@ -46,6 +52,24 @@ export async function createHost(world: World, options: HostOptions = {}): Promi
   const hookLog = join(dir, 'hook.log');
   await writeFileIn(join(dir, 'hook.mjs'), `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(hookLog)}, process.argv.slice(2).join(' ') + '\\n');\n`);
   const transport = options.transport ?? 'ws';
+  const [sidePort, sideHealthPort] = [await freePort(), await freePort()];
+  const sidecarBinary = join(dir, 'bin', 'log-shipper');
+  if (options.sidecar) {
+    await writeFileIn(sidecarBinary, buildFakeCollector({ version: '0.1.0' }), 0o755);
+    await writeFileIn(join(dir, 'sidecar.json'), JSON.stringify({ port: sidePort, healthPort: sideHealthPort }));
+  }
+  const sidecars = `sidecars:
+  - package: log-shipper
+    binary: ./bin/log-shipper
+    interpreter: ${JSON.stringify(process.execPath)}
+    config: ./sidecar.json
+    healthUrl: http://127.0.0.1:${sideHealthPort}/
+    ports: [${sidePort}]
+    healthWindow: 1500ms
+    healthInterval: 100ms
+    stopGrace: 3s
+    restart: {initial: 200ms, max: 2s}
+`;
   const yaml = `# written by test/agent/host.ts
 server:
   endpoint: ${transport === 'ws' ? world.wsUrl : world.httpUrl}
@@ -68,8 +92,8 @@ collector:
   healthWindow: ${options.healthWindow ?? '1500ms'}
   healthInterval: 100ms
   stopGrace: 3s
-  restart: {initial: 200ms, max: 2s}
-addons:
+  restart: {initial: ${options.restartInitial ?? '200ms'}, max: 5s}
+${options.sidecar ? sidecars : ''}addons:
   dir: ./addons
   hook: [${JSON.stringify(process.execPath)}, ${JSON.stringify(join(dir, 'hook.mjs'))}]
 trust:
@@ -91,6 +115,8 @@ limits:
     hookLog,
     initialBytes,
     running: () => probe(healthPort),
+    sidecarBinary,
+    sidecarRunning: () => probe(sideHealthPort),
     async startAgent() {
       const config = await loadAgentConfig(configFile);
       const agent = createAgentFromConfig(config, pino({ level: process.env['RINGMASTER_TEST_LOG'] ?? 'silent' }));
