@@ -49,14 +49,12 @@ export async function createGitFixture(): Promise<GitFixture> {
     const existing = clones.get(key);
     if (existing !== undefined) {
       await git(existing, 'fetch', '--quiet', 'origin');
-      const remoteHas = (await git(existing, 'ls-remote', 'origin', `refs/heads/${branch}`)).trim() !== '';
-      if (remoteHas) await git(existing, 'reset', '--quiet', '--hard', `origin/${branch}`);
+      await git(existing, 'reset', '--quiet', '--hard', `origin/${branch}`).catch(() => undefined); // branch not pushed yet
       return existing;
     }
     const dir = join(root, `clone-${name}-${branch.replaceAll('/', '-')}`);
     await git(root, 'clone', '--quiet', remote, dir);
-    const remoteHas = (await git(dir, 'ls-remote', 'origin', `refs/heads/${branch}`)).trim() !== '';
-    await git(dir, 'checkout', '--quiet', ...(remoteHas ? [branch] : ['-B', branch]));
+    await git(dir, 'checkout', '--quiet', '-B', branch, `origin/${branch}`).catch(() => git(dir, 'checkout', '--quiet', '-B', branch));
     clones.set(key, dir);
     return dir;
   }

@@ -95,6 +95,8 @@ export function createGitManifestSource(options: GitSourceOptions): ManifestSour
     stats.changes += 1;
     stats.revision = commit;
     logger.info({ revision: commit, files: files.length }, 'manifests changed');
+    // An empty tree is legal (everything was deleted) but is usually a wrong --path.
+    if (files.length === 0) logger.warn({ revision: commit, path: path || '/' }, 'no .yaml/.yml manifest files under the path: check --path');
     for (const listener of listeners) notify(listener, snapshot);
     return snapshot;
   }
