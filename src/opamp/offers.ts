@@ -72,7 +72,9 @@ function resolveUrl(url: string, base: string | undefined, where: string): strin
   return new URL(url.replace(/^\/+/, ''), baseWithSlash).toString();
 }
 
+/** Hashes are never empty: an empty `bytes` field is absent on the wire (spec: all_packages_hash MUST be set). */
 function hexBytes(hex: string, where: string): Uint8Array {
+  if (hex === '') throw new OpampOfferError(`${where} is empty; hashes must be set`);
   if (!hexPattern.test(hex)) throw new OpampOfferError(`${where} is not hex: ${JSON.stringify(hex.slice(0, 80))}`);
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }

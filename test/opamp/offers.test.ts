@@ -44,6 +44,8 @@ describe('buildPackagesAvailable', () => {
 
   it.each([
     ['a non-hex package hash', offer({ p: { type: 'TopLevel', version: '1', hash: 'xyz' } }), /package "p": hash is not hex/],
+    ['an empty aggregate (it would be absent on the wire)', offer({}, ''), /allPackagesHash is empty/],
+    ['an empty package hash', offer({ p: { type: 'TopLevel', version: '1', hash: '' } }), /package "p": hash is empty/],
     ['an odd-length aggregate', offer({}, 'abc'), /allPackagesHash is not hex/],
     ['a short sha256', offer({ p: { type: 'TopLevel', version: '1', hash: '01', file: { url: 'https://h/p', sha256: 'abcd' } } }), /file.sha256 must be 64 hex digits/],
     ['a bad signature', offer({ p: { type: 'TopLevel', version: '1', hash: '01', file: { url: 'https://h/p', sha256: sha, signature: 'not base64!' } } }), /file.signature is not base64/],
