@@ -3,7 +3,7 @@
  * checked before parsing; aliases are expanded only for documents the caller asks for, and
  * never beyond `maxAliasCount`, so a billion-laughs document costs almost nothing.
  */
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { Diagnostic } from './diagnostic.ts';
 import { findExcessiveFlowDepth } from './flow-depth.ts';
 import { utf8ByteLength, type ManifestLimits } from './limits.ts';
@@ -102,6 +102,13 @@ export function documentValue(
     return { value: document.doc.toJS({ maxAliasCount: limits.maxAliasCount }) };
   } catch (err) {
     if (err instanceof RangeError) return { diagnostic: tooDeep(document.file, err, document.start) };
+    // yaml throws ReferenceErrors for too many aliases, for aliases when the limit is 0,
+    // and for an alias used before its anchor: only the first two are the limit.
+    if (!(err instanceof ReferenceError) || !/excessive alias|alias resolution is disabled/i.test(err.message)) {
+      const why = err instanceof Error ? err.message : String(err);
+      const at = unresolvedAlias(document) ?? document.start;
+      return { diagnostic: { code: 'E_YAML_SYNTAX', severity: 'error', message: `invalid YAML: ${why}`, ...at } };
+    }
     return {
       diagnostic: {
         code: 'E_YAML_ALIAS_LIMIT',
@@ -111,6 +118,19 @@ export function documentValue(
       },
     };
   }
+}
+
+/** Where the first alias without an anchor before it is, if any. */
+function unresolvedAlias(document: YamlDocument): SourceLocation | undefined {
+  let offset: number | undefined;
+  visit(document.doc, {
+    Alias(_key, node) {
+      if (node.resolve(document.doc) !== undefined || !node.range) return undefined;
+      offset = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  return offset === undefined ? undefined : toLocation(document.lines, document.file, offset);
 }
 
 /** A function giving the source location of a JSON pointer inside `document`. */

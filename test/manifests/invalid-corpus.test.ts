@@ -18,6 +18,7 @@ const corpus: Record<string, Expected[]> = {
   'yaml-tab-indentation': [['E_YAML_SYNTAX', 7, 1]],
   'yaml-duplicate-key': [['E_YAML_DUPLICATE_KEY', 8, 3]],
   'yaml-alias-bomb': [['E_YAML_ALIAS_LIMIT', 1, 1]],
+  'yaml-unresolved-alias': [['E_YAML_SYNTAX', 7, 9]],
   'too-many-documents': [['E_TOO_MANY_DOCUMENTS', 1, 1]],
   'schema-missing-spec': [['E_SCHEMA', 1, 1]],
   'schema-missing-release': [['E_SCHEMA', 5, 1]],
