@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_CAPABILITIES, createAgent, type Agent } from '../../src/agent/agent.ts';
 import { createSimulatedInstaller } from '../../src/agent/simulated-installer.ts';
-import { ServerErrorResponseType, ServerToAgentFlags } from '../../src/opamp/messages.ts';
+import { createHash } from 'node:crypto';
+import { PackageStatusEnum, PackageType, ServerErrorResponseType, ServerToAgentFlags } from '../../src/opamp/messages.ts';
+import { startFileServer } from './file-server.ts';
 import { uuidToString, uuidv7 } from '../../src/opamp/uuid.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
 import { waitFor } from './world.ts';
@@ -95,6 +97,32 @@ describe('agent: OpAMP client protocol', () => {
     const second = server.received.find((r) => r.connection === 2);
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1150);
     expect(second?.message.agentDescription).toBeDefined();
+  });
+
+  it('reports Downloading with download_details, then Installed, echoing the offered hashes', async () => {
+    const files = await startFileServer();
+    try {
+      const body = Buffer.alloc(300_000, 7);
+      files.put('/addon', body);
+      const offer = {
+        allPackagesHash: new Uint8Array(32).fill(0xaa),
+        packages: { extras: { type: PackageType.Addon, version: '0.1.0', hash: new Uint8Array(32).fill(0xbb), file: { downloadUrl: files.url('/addon'), contentHash: new Uint8Array(createHash('sha256').update(body).digest()) } } },
+      };
+      server.reply = (m, _c, index) => ({ instanceUid: m.instanceUid ?? new Uint8Array(), ...(index === 0 ? { packagesAvailable: offer } : {}) });
+      await start();
+      const statuses = () => server.received.map((r) => r.message.packageStatuses).filter((p) => p?.packages?.['extras']);
+      // proto3: Installed is 0, the default, so it is absent on the wire.
+      await waitFor(() => statuses().some((p) => (p?.packages?.['extras']?.status ?? 0) === PackageStatusEnum.Installed), 'Installed');
+      const downloading = statuses().find((p) => p?.packages?.['extras']?.status === PackageStatusEnum.Downloading);
+      expect(downloading?.packages?.['extras']?.downloadDetails).toBeDefined();
+      const last = statuses().at(-1);
+      expect(last?.packages?.['extras']).toMatchObject({ name: 'extras', agentHasVersion: '0.1.0', serverOfferedVersion: '0.1.0' });
+      expect(last?.packages?.['extras']?.status ?? 0).toBe(PackageStatusEnum.Installed);
+      expect(Buffer.from(last?.packages?.['extras']?.agentHasHash ?? []).toString('hex')).toBe('bb'.repeat(32));
+      expect(Buffer.from(last?.serverProvidedAllPackagesHash ?? []).toString('hex')).toBe('aa'.repeat(32));
+    } finally {
+      await files.close();
+    }
   });
 
   it('says agent_disconnect on stop', async () => {
