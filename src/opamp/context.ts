@@ -10,6 +10,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { ProtocolState } from './protocol.ts';
 import type { OpampServerStats } from './stats.ts';
 
+/** Shared by both transports and the server facade. */
 export interface ServerContext {
   options: ResolvedOptions;
   state: ProtocolState;

@@ -21,6 +21,7 @@ export interface OpampEmitter {
   emit<E extends OpampEventName>(event: E, payload: OpampServerEvents[E]): void;
 }
 
+/** Creates an emitter; `onListenerError` receives what a listener threw. */
 export function createEmitter(onListenerError: (error: unknown) => void): OpampEmitter {
   const listeners = new Map<OpampEventName, Set<(payload: never) => void>>();
   return {

@@ -47,6 +47,7 @@ interface HttpState {
   strikes: WeakMap<Socket, number>;
 }
 
+/** The plain-HTTP side of the server, sharing the context with the WebSocket side. */
 export function createHttpTransport(ctx: ServerContext): HttpTransport {
   const state: HttpState = { ctx, buckets: new Map(), strikes: new WeakMap() };
   return {

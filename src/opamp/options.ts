@@ -75,6 +75,7 @@ export class OpampConfigError extends Error {
   }
 }
 
+/** The defaults docs/opamp.md documents. */
 export const opampDefaults = {
   maxMessageBytes: 16 * 1024 * 1024,
   maxConnections: 10_000,

@@ -34,6 +34,10 @@ export type { OpampServerOptions, OpampTlsOptions } from './options.ts';
 export type { ListeningAddress } from './standalone.ts';
 export type { OpampServerEvents, OpampEventName, OpampListener } from './events.ts';
 export type { OpampServerStats } from './stats.ts';
+export { readTokens, OpampTokenError } from './auth.ts';
+export type { TokenSources } from './auth.ts';
+export { OpampConfigError, opampDefaults } from './options.ts';
+export { OpampOfferError } from './offers.ts';
 
 export interface OpampServer extends FleetView, OfferSink {
   /** Listens on its own HTTP(S) server (default 127.0.0.1:4320; port 0 picks a free one). */

@@ -22,6 +22,7 @@ export interface OpampServerStats {
   agentsOnline: number;
 }
 
+/** All counters at zero. */
 export function newStats(): OpampServerStats {
   return {
     websocketConnectionsOpen: 0,

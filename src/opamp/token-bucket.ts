@@ -9,6 +9,7 @@ export interface TokenBucket {
   waitSeconds(now: number): number;
 }
 
+/** A full bucket of `burst` tokens refilled at `rate` per second, starting at `now` (ms). */
 export function createTokenBucket(rate: number, burst: number, now: number): TokenBucket {
   let tokens = burst;
   let updated = now;

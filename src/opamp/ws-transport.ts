@@ -38,6 +38,7 @@ export interface WsTransport {
 const maxFragments = 1024;
 const maxBufferedChunks = 1024;
 
+/** The WebSocket side of the server, sharing the context with the HTTP side. */
 export function createWsTransport(ctx: ServerContext): WsTransport {
   const wss = new WebSocketServer({
     noServer: true,
