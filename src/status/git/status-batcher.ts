@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { RingmasterGitError } from '../../sources/git/git-error.ts';
 import { formatStatusCommitMessage, type PolicyChange } from './commit-message.ts';
-import { commitAndPushStatus, type StatusTarget } from './push-status.ts';
+import { commitAndPushStatus, type PushOutcome, type StatusTarget } from './push-status.ts';
 
 export interface PolicyWrite {
   policy: string;
@@ -51,6 +51,29 @@ function inventoryKey(content: string): string {
   return content.replace(/^ {2}"generatedAt": .*\n/m, '');
 }
 
+/** What the Git status writer drives. */
+export interface StatusBatcher {
+  /** Records what the remote holds (from `readAll`), so identical writes are no-ops. */
+  remember(raw: ReadonlyMap<string, string>, inventoryPath: string): void;
+  /** Queues a policy's file unless the remote already has these bytes. Throws after `close()`. */
+  setPolicy(write: PolicyWrite): void;
+  /** Queues the inventory unless only `generatedAt` changed. Throws after `close()`. */
+  setInventory(write: InventoryWrite): void;
+  /** Commits everything pending now, after any commit in flight; rejects if the push fails. */
+  flush(): Promise<void>;
+  /** Flushes, then refuses further writes. */
+  close(): Promise<void>;
+  /** `pendingPolicies` / `inventoryPending` include a batch being pushed right now. */
+  stats(): StatusBatchStats;
+}
+
+/** One commit's worth of pending content. */
+interface Batch {
+  policies: Map<string, Pending>;
+  inventory: InventoryWrite | undefined;
+  files: Map<string, string>;
+}
+
 export interface StatusBatcherOptions {
   target: StatusTarget;
   prepare(): Promise<void>;
@@ -60,11 +83,12 @@ export interface StatusBatcherOptions {
 }
 
 /** Creates the batcher; see `createGitStatusWriter` for the rules it implements. */
-export function createStatusBatcher(options: StatusBatcherOptions) {
+export function createStatusBatcher(options: StatusBatcherOptions): StatusBatcher {
   const { target, logger } = options;
   const committed = new Map<string, string>();
   const pending = new Map<string, Pending>();
   let pendingInventory: InventoryWrite | undefined;
+  let inFlight: Batch | undefined;
   let lastCommitAt = Number.NEGATIVE_INFINITY;
   let lastInventoryAt = Number.NEGATIVE_INFINITY;
   let retryAt = Number.NEGATIVE_INFINITY;
@@ -73,8 +97,6 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
   let dueAt: number | undefined;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
-  let inFlight = new Map<string, Pending>();
-  let inventoryInFlight = false;
   const stats: StatusBatchStats = { commits: 0, unchanged: 0, pushAttempts: 0, pushRejections: 0, failedBatches: 0, pendingPolicies: 0, inventoryPending: false };
 
   function due(): number | undefined {
@@ -105,56 +127,62 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
     return run;
   }
 
-  function restore(policies: Map<string, Pending>, inventory: InventoryWrite | undefined): void {
-    for (const [policy, entry] of policies) {
+  function takeBatch(): Batch {
+    const batch: Batch = { policies: new Map(pending), inventory: pendingInventory, files: new Map() };
+    for (const entry of batch.policies.values()) batch.files.set(entry.path, entry.content);
+    if (batch.inventory) batch.files.set(batch.inventory.path, batch.inventory.content);
+    pending.clear();
+    pendingInventory = undefined;
+    lastCommitAt = Date.now();
+    if (batch.inventory) lastInventoryAt = lastCommitAt;
+    return batch;
+  }
+
+  function recordSuccess(batch: Batch, outcome: PushOutcome): void {
+    stats.pushAttempts += outcome.attempts;
+    stats.pushRejections += outcome.rejections;
+    for (const [path, content] of batch.files) committed.set(path, path === batch.inventory?.path ? inventoryKey(content) : content);
+    failures = 0;
+    retryAt = Number.NEGATIVE_INFINITY;
+    if (outcome.commit === undefined) {
+      stats.unchanged += 1;
+      return;
+    }
+    stats.commits += 1;
+    stats.lastCommit = outcome.commit;
+    stats.lastCommitAt = Date.now();
+    logger.info({ commit: outcome.commit, files: batch.files.size, attempts: outcome.attempts }, 'status committed');
+  }
+
+  /** Puts a failed batch back; content written meanwhile is newer and wins, summaries add up. */
+  function recordFailure(batch: Batch, err: unknown): void {
+    failures += 1;
+    retryAt = Date.now() + Math.min(target.maxBackoffMs, target.initialBackoffMs * 2 ** failures);
+    stats.failedBatches += 1;
+    stats.pushAttempts += target.maxPushAttempts;
+    const code = err instanceof RingmasterGitError ? err.code : 'E_GIT_PUSH';
+    stats.lastError = { code, message: err instanceof Error ? err.message : String(err), at: Date.now() };
+    logger.error({ code, err: stats.lastError.message }, 'status commit failed; keeping it pending');
+    for (const [policy, entry] of batch.policies) {
       const newer = pending.get(policy);
       pending.set(policy, newer ? { ...newer, summaries: [...entry.summaries, ...newer.summaries] } : entry);
     }
-    pendingInventory ??= inventory;
+    pendingInventory ??= batch.inventory;
   }
 
   async function commitPending(): Promise<void> {
     if (pending.size === 0 && pendingInventory === undefined) return;
-    await options.prepare();
-    const policies = new Map(pending);
-    const inventory = pendingInventory;
-    inFlight = policies;
-    inventoryInFlight = inventory !== undefined;
-    pending.clear();
-    pendingInventory = undefined;
-    const files = new Map([...policies.values()].map((entry) => [entry.path, entry.content] as const));
-    if (inventory) files.set(inventory.path, inventory.content);
-    const changes: PolicyChange[] = [...policies].map(([policy, entry]) => ({ policy, summaries: entry.summaries }));
-    const started = Date.now();
-    lastCommitAt = started;
-    if (inventory) lastInventoryAt = started;
+    const batch = takeBatch();
+    inFlight = batch;
+    const changes: PolicyChange[] = [...batch.policies].map(([policy, entry]) => ({ policy, summaries: entry.summaries }));
     try {
-      const outcome = await commitAndPushStatus(target, files, formatStatusCommitMessage(changes, inventory?.agents));
-      stats.pushAttempts += outcome.attempts;
-      stats.pushRejections += outcome.rejections;
-      for (const [path, content] of files) committed.set(path, path === inventory?.path ? inventoryKey(content) : content);
-      failures = 0;
-      retryAt = Number.NEGATIVE_INFINITY;
-      if (outcome.commit === undefined) stats.unchanged += 1;
-      else {
-        stats.commits += 1;
-        stats.lastCommit = outcome.commit;
-        stats.lastCommitAt = Date.now();
-        logger.info({ commit: outcome.commit, files: files.size, attempts: outcome.attempts }, 'status committed');
-      }
+      await options.prepare();
+      recordSuccess(batch, await commitAndPushStatus(target, batch.files, formatStatusCommitMessage(changes, batch.inventory?.agents)));
     } catch (err) {
-      failures += 1;
-      retryAt = Date.now() + Math.min(target.maxBackoffMs, target.initialBackoffMs * 2 ** failures);
-      stats.failedBatches += 1;
-      stats.pushAttempts += target.maxPushAttempts;
-      const code = err instanceof RingmasterGitError ? err.code : 'E_GIT_PUSH';
-      stats.lastError = { code, message: err instanceof Error ? err.message : String(err), at: Date.now() };
-      logger.error({ code, err: stats.lastError.message }, 'status commit failed; keeping it pending');
-      restore(policies, inventory);
+      recordFailure(batch, err);
       throw err;
     } finally {
-      inFlight = new Map();
-      inventoryInFlight = false;
+      inFlight = undefined;
       schedule();
     }
   }
@@ -164,11 +192,10 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
   }
 
   return {
-    /** Records what the remote holds (from `readAll`), so identical writes are no-ops. */
-    remember(raw: ReadonlyMap<string, string>, inventoryPath: string): void {
+    remember(raw, inventoryPath) {
       for (const [path, content] of raw) committed.set(path, path === inventoryPath ? inventoryKey(content) : content);
     },
-    setPolicy(write: PolicyWrite): void {
+    setPolicy(write) {
       assertOpen();
       if (committed.get(write.path) === write.content) pending.delete(write.policy);
       else {
@@ -179,24 +206,22 @@ export function createStatusBatcher(options: StatusBatcherOptions) {
       }
       schedule();
     },
-    setInventory(write: InventoryWrite): void {
+    setInventory(write) {
       assertOpen();
       pendingInventory = committed.get(write.path) === inventoryKey(write.content) ? undefined : write;
       schedule();
     },
-    /** Commits everything pending now, after any commit in flight. */
-    flush: (): Promise<void> => enqueue(),
-    async close(): Promise<void> {
+    flush: () => enqueue(),
+    async close() {
       if (closed) return chain;
       closed = true;
       schedule();
       await enqueue();
     },
-    /** `pendingPolicies` / `inventoryPending` include a batch being pushed right now. */
-    stats: (): StatusBatchStats => ({
+    stats: () => ({
       ...structuredClone(stats),
-      pendingPolicies: new Set([...pending.keys(), ...inFlight.keys()]).size,
-      inventoryPending: pendingInventory !== undefined || inventoryInFlight,
+      pendingPolicies: new Set([...pending.keys(), ...(inFlight?.policies.keys() ?? [])]).size,
+      inventoryPending: pendingInventory !== undefined || inFlight?.inventory !== undefined,
     }),
   };
 }
