@@ -55,8 +55,36 @@ export function serveEventStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  const stream = createCoalescingWriter(res, options);
+  stream.write(`retry: ${options.retryMs}\n\n`);
+  if (lastEventId !== undefined) replay(view, options, lastEventId, stream);
+  stream.flush();
+  const unsubscribe = view.onEvent((e) => stream.push(e, false));
+  const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), options.heartbeatMs);
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    clearInterval(heartbeat);
+    stream.close();
+    onClose();
+  };
+  req.on('close', close);
+  res.on('close', close);
+}
+
+interface CoalescingWriter {
+  write(text: string): void;
+  /** Agent events are batched (sent by a timer, or at once when `immediate`); others flush the batch and go out. */
+  push(event: OperatorEvent, immediate: boolean): void;
+  flush(): void;
+  close(): void;
+}
+
+function createCoalescingWriter(res: ServerResponse, options: EventStreamOptions): CoalescingWriter {
   let pending: AgentBatch | undefined;
-  let flushTimer: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const write = (text: string): void => {
     if (closed) return;
@@ -64,50 +92,38 @@ export function serveEventStream(
     if (res.writableLength > options.maxBufferedBytes) res.destroy();
   };
   const flush = (): void => {
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = undefined;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (pending) write(frame(pending.lastId, 'agents', pending));
     pending = undefined;
   };
-  const push = (event: OperatorEvent, immediate: boolean): void => {
-    if (event.kind !== 'agent') {
-      flush();
-      write(frame(event.id, 'rollout', event));
-      return;
-    }
-    pending = addToBatch(pending, event, options.sampleSize);
-    if (!immediate && !flushTimer) flushTimer = setTimeout(flush, options.coalesceMs);
+  return {
+    write, flush,
+    push(event, immediate) {
+      if (event.kind !== 'agent') {
+        flush();
+        write(frame(event.id, 'rollout', event));
+        return;
+      }
+      pending = addToBatch(pending, event, options.sampleSize);
+      if (!immediate && !timer) timer = setTimeout(flush, options.coalesceMs);
+    },
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+    },
   };
-
-  write(`retry: ${options.retryMs}\n\n`);
-  if (lastEventId !== undefined) replay(view, options, lastEventId, write, (e) => push(e, true));
-  flush();
-  const unsubscribe = view.onEvent((e) => push(e, false));
-  const heartbeat = setInterval(() => write(': heartbeat\n\n'), options.heartbeatMs);
-  const close = (): void => {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    clearInterval(heartbeat);
-    if (flushTimer) clearTimeout(flushTimer);
-    onClose();
-  };
-  req.on('close', close);
-  res.on('close', close);
 }
 
-function replay(
-  view: OperatorView, options: EventStreamOptions, lastEventId: number,
-  write: (text: string) => void, push: (e: OperatorEvent) => void,
-): void {
+function replay(view: OperatorView, options: EventStreamOptions, lastEventId: number, stream: CoalescingWriter): void {
   const recent = view.recentEvents(options.replayLimit);
   const newest = recent[recent.length - 1]?.id ?? 0;
   const oldest = recent[0]?.id ?? 1;
   if (lastEventId > newest || oldest > lastEventId + 1) {
-    write(frame(newest, 'reset', { reason: lastEventId > newest ? 'server restarted' : 'missed events are no longer buffered' }));
+    stream.write(frame(newest, 'reset', { reason: lastEventId > newest ? 'server restarted' : 'missed events are no longer buffered' }));
     return;
   }
-  for (const e of recent) if (e.id > lastEventId) push(e);
+  for (const e of recent) if (e.id > lastEventId) stream.push(e, true);
 }
 
 function addToBatch(batch: AgentBatch | undefined, e: OperatorEvent, sampleSize: number): AgentBatch {

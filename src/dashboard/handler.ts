@@ -73,7 +73,7 @@ interface Ctx {
 
 function serve(ctx: Ctx, _req: IncomingMessage, res: ServerResponse, url: URL): void {
   const path = url.pathname;
-  const scope = path.startsWith('/policies/') ? decodeURIComponent(path.slice('/policies/'.length)) : (url.searchParams.get('policy') ?? undefined) || undefined;
+  const scope = path.startsWith('/policies/') ? decodePolicyName(path.slice('/policies/'.length)) : (url.searchParams.get('policy') ?? undefined) || undefined;
   const fragment = path.startsWith('/dashboard/fragments/') ? path.slice('/dashboard/fragments/'.length) : undefined;
   if (fragment === 'policies') return sendHtml(res, 200, policiesHtml(ctx, scope));
   if (fragment === 'events') return sendHtml(res, 200, renderEvents(ctx.view.recentEvents(500), scope));
@@ -117,5 +117,14 @@ function agentsHtml(ctx: Ctx, params: URLSearchParams): { table: SafeHtml; query
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     return { table: html`<p class="error" role="alert">${err.message}</p>`, query: {} };
+  }
+}
+
+/** A bad percent-encoding is just an unknown policy (404), never a thrown URIError. */
+function decodePolicyName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

@@ -74,6 +74,7 @@ describe('dashboard pages', () => {
   it('answers 404 for an unknown policy or fragment, 405 for writes, and ignores other paths', async () => {
     const { get, url } = await start();
     expect((await get('/policies/missing')).status).toBe(404);
+    expect((await get('/policies/%E0%A4%A')).status).toBe(404); // bad percent-encoding
     expect((await get('/dashboard/nothing')).status).toBe(404);
     const post = await fetch(`${url}/`, { method: 'POST' });
     expect(post.status).toBe(405);

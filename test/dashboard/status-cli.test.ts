@@ -45,23 +45,27 @@ describe('ringmaster status (child process)', () => {
 
   it('exits 1 for an unknown policy and 2 for setup problems, saying what to fix', async () => {
     const { url } = await serve(['read-token']);
-    const unauthorized = await ringmaster(['status', '--server', url]);
+    const closed = await serveOnLoopback([]);
+    await closed.close(); // a port nobody listens on any more
+    // Independent child processes: run them side by side.
+    const [unauthorized, missing, down, badInterval, badFormat] = await Promise.all([
+      ringmaster(['status', '--server', url]),
+      ringmaster(['status', '--server', url, '--policy', 'nope'], { RINGMASTER_TOKEN: 'read-token' }),
+      ringmaster(['status', '--server', closed.url]),
+      ringmaster(['status', '--watch', '--interval', 'soon']),
+      ringmaster(['status', '--format', 'yaml', '--server', url]),
+    ]);
     expect(unauthorized.code).toBe(2);
     expect(unauthorized.stderr).toContain('needs a read token: pass --token or set RINGMASTER_TOKEN');
     expect(unauthorized.stderr).toContain('[E_API_UNAUTHORIZED]');
-    const missing = await ringmaster(['status', '--server', url, '--policy', 'nope'], { RINGMASTER_TOKEN: 'read-token' });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('ringmaster status: no policy named "nope" [E_API_NOT_FOUND]\n');
-    const closed = await serveOnLoopback([]);
-    await closed.close(); // a port nobody listens on any more
-    const down = await ringmaster(['status', '--server', closed.url]);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain(`cannot reach Ringmaster at ${closed.url} (ECONNREFUSED); check --server or RINGMASTER_SERVER [E_API_UNREACHABLE]`);
-    const badInterval = await ringmaster(['status', '--watch', '--interval', 'soon']);
     expect(badInterval.code).toBe(2);
     expect(badInterval.stderr).toContain('--interval must be a duration of at least 200ms such as 2s, got "soon"');
-    const badFormat = await ringmaster(['status', '--format', 'yaml', '--server', url]);
     expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toContain('--format must be text or json, got "yaml"');
     const badServer = await ringmaster(['status', '--server', 'ftp://x']);
     expect(badServer.stderr).toContain('--server must be an http(s) URL');
   });
