@@ -6,11 +6,11 @@
  */
 import type { PackageRequirement, Ring, RingCounts, RolloutPolicy } from '../manifests/types.ts';
 import { isInFlight, judgeProgress, Progress, type ProgressClock } from './agent-progress.ts';
-import { assignRing, membershipPosition } from './bucket.ts';
+import { assignRing, compileRings, positioner } from './bucket.ts';
 import { offerFor, type ReleaseOffers } from './release-offers.ts';
 import { unmetRequirement } from './requires.ts';
 import type { RingTally } from './ring-machine.ts';
-import { matchesSelector } from './selector.ts';
+import { compileSelector } from './selector.ts';
 import type { AgentObservation, OfferedPackage } from './types.ts';
 
 /** Ring index for agents the policy does not select. */
@@ -62,10 +62,13 @@ export function tallyFleet(input: TallyInput): PolicyFleet {
     inFlight: rings.map(() => 0),
     unassigned: 0,
   };
+  const position = positioner(policy.metadata.name);
+  const selected = compileSelector(policy.spec.selector);
+  const matchers = compileRings(rings);
   for (let index = 0; index < agents.length; index++) {
     const agent = agents[index] as AgentObservation;
-    if (!matchesSelector(policy.spec.selector, agent.attributes)) continue;
-    const ring = assignRing(rings, membershipPosition(policy.metadata.name, agent.uid), agent.attributes);
+    if (!selected(agent.attributes)) continue;
+    const ring = assignRing(matchers, position(agent.uid), agent.attributes);
     fleet.ringOf[index] = ring;
     if (ring === UNASSIGNED) fleet.unassigned++;
     else tallyAgent(input, fleet, index, ring);

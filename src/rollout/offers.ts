@@ -30,7 +30,7 @@ export function assembleOffers(
   desired: readonly (Record<string, OfferedPackage> | undefined)[],
   echoType: (name: string) => PackageType,
 ): AgentOffer[] {
-  const aggregates = new Map<string, string>();
+  const aggregates: AggregateNode = { next: new Map() };
   const offers: AgentOffer[] = [];
   for (let index = 0; index < agents.length; index++) {
     const packages = desired[index];
@@ -47,13 +47,29 @@ export function assembleOffers(
   return offers;
 }
 
-function aggregateHash(packages: Record<string, OfferedPackage>, memo: Map<string, string>): string {
-  let key = '';
-  for (const name of Object.keys(packages).sort()) key += `${JSON.stringify(name)}:${(packages[name] as OfferedPackage).hash};`;
-  let hash = memo.get(key);
-  if (hash === undefined) {
-    hash = allPackagesHash(packages);
-    memo.set(key, hash);
+/**
+ * Memo of aggregate hashes as a trie: sorted name, then package hash, level by level.
+ * Walking it allocates nothing per agent once the fleet's few combinations are known.
+ */
+interface AggregateNode {
+  next: Map<string, AggregateNode>;
+  hash?: string;
+}
+
+function aggregateHash(packages: Record<string, OfferedPackage>, root: AggregateNode): string {
+  let node = root;
+  for (const name of Object.keys(packages).sort()) {
+    node = child(child(node, name), (packages[name] as OfferedPackage).hash);
   }
-  return hash;
+  node.hash ??= allPackagesHash(packages);
+  return node.hash;
+}
+
+function child(node: AggregateNode, key: string): AggregateNode {
+  let next = node.next.get(key);
+  if (next === undefined) {
+    next = { next: new Map() };
+    node.next.set(key, next);
+  }
+  return next;
 }

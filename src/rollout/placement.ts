@@ -111,20 +111,16 @@ function reasonFor(input: PlacementInput, index: number, state: AgentRolloutStat
     const code = input.fleet.progress[index] as ProgressCode;
     return failureReason(agent, input.packageName, targetEntry(input, index).hash, code, input.installTimeoutMs);
   }
-  return input.fleet.reasons.get(index);
+  const standing = input.fleet.standing[index];
+  return standing === Standing.incompatible || standing === Standing.waiting ? input.fleet.reasons.get(index) : undefined;
 }
 
 /** Placements without a reason are shared per (ring, state): no object per agent. */
 function sharedPlacements(rings: readonly RingStatus[]): (ring: number, state: AgentRolloutState) => AgentPlacement {
-  const cache = new Map<number, Map<AgentRolloutState, AgentPlacement>>();
+  // Index 0 holds the unassigned agents (ring -1).
+  const cache: Partial<Record<AgentRolloutState, AgentPlacement>>[] = [{}, ...rings.map(() => ({}))];
   return (ring, state) => {
-    let byState = cache.get(ring);
-    if (byState === undefined) cache.set(ring, (byState = new Map()));
-    let placement = byState.get(state);
-    if (placement === undefined) {
-      placement = { ring: ring === UNASSIGNED ? null : (rings[ring] as RingStatus).name, state };
-      byState.set(state, placement);
-    }
-    return placement;
+    const byState = cache[ring + 1] as Partial<Record<AgentRolloutState, AgentPlacement>>;
+    return (byState[state] ??= { ring: ring === UNASSIGNED ? null : (rings[ring] as RingStatus).name, state });
   };
 }

@@ -21,7 +21,7 @@ import type { AgentObservation, OfferedPackage, PlanInput, PlanResult } from './
  * the first planned wins and the other counts the agent as incompatible.
  */
 export function planRollout(input: PlanInput): PlanResult {
-  const agents = [...input.agents].sort(byUid);
+  const agents = sortedByUid(input.agents);
   const releaseOffers = releaseOffersLookup(input.releases);
   const desired: (Record<string, OfferedPackage> | undefined)[] = new Array<undefined>(agents.length);
   const result: PlanResult = { offers: [], statuses: {}, events: [], membership: [], wakeAt: {} };
@@ -58,8 +58,12 @@ function releaseOffersLookup(releases: readonly PackageRelease[]): (name: string
   };
 }
 
-function byUid(a: AgentObservation, b: AgentObservation): number {
-  return compare(a.uid, b.uid);
+/** The agents in uid order; a copy is sorted only when the input is not already in order. */
+function sortedByUid(agents: readonly AgentObservation[]): readonly AgentObservation[] {
+  for (let index = 1; index < agents.length; index++) {
+    if ((agents[index - 1] as AgentObservation).uid > (agents[index] as AgentObservation).uid) return [...agents].sort((a, b) => compare(a.uid, b.uid));
+  }
+  return agents;
 }
 
 /** UTF-16 code-unit order (locale-independent, so every replica sorts alike). */

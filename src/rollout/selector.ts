@@ -5,6 +5,11 @@
  */
 import type { LabelSelector, SelectorRequirement } from '../manifests/types.ts';
 
+/** A selector turned into a predicate over attributes. */
+export type AttributePredicate = (attributes: Record<string, string>) => boolean;
+
+const matchAll: AttributePredicate = () => true;
+
 /**
  * True when `attributes` satisfy `selector`. An undefined or empty selector matches every
  * agent. `In` needs the key present with one of `values`; `NotIn` holds when the key is
@@ -12,32 +17,39 @@ import type { LabelSelector, SelectorRequirement } from '../manifests/types.ts';
  * key only. Missing `values` count as an empty list.
  */
 export function matchesSelector(selector: LabelSelector | undefined, attributes: Record<string, string>): boolean {
-  if (selector === undefined) return true;
-  const labels = selector.matchLabels;
-  if (labels !== undefined) {
-    for (const key in labels) {
-      if (attributes[key] !== labels[key] || !Object.hasOwn(attributes, key)) return false;
-    }
-  }
-  const expressions = selector.matchExpressions;
-  if (expressions !== undefined) {
-    for (const requirement of expressions) {
-      if (!matchesRequirement(requirement, attributes)) return false;
-    }
-  }
-  return true;
+  return compileSelector(selector)(attributes);
 }
 
-function matchesRequirement(requirement: SelectorRequirement, attributes: Record<string, string>): boolean {
-  const present = Object.hasOwn(attributes, requirement.key);
+/**
+ * {@link matchesSelector} as a reusable predicate: the selector's entries are read once, so
+ * testing 100,000 agents does no per-agent enumeration of the selector.
+ */
+export function compileSelector(selector: LabelSelector | undefined): AttributePredicate {
+  const labels = Object.entries(selector?.matchLabels ?? {});
+  const expressions = (selector?.matchExpressions ?? []).map(compileRequirement);
+  if (labels.length === 0 && expressions.length === 0) return matchAll;
+  return (attributes) => {
+    for (const [key, value] of labels) {
+      if (attributes[key] !== value || !Object.hasOwn(attributes, key)) return false;
+    }
+    for (const expression of expressions) {
+      if (!expression(attributes)) return false;
+    }
+    return true;
+  };
+}
+
+function compileRequirement(requirement: SelectorRequirement): AttributePredicate {
+  const { key } = requirement;
+  const values = new Set(requirement.values ?? []);
   switch (requirement.operator) {
     case 'Exists':
-      return present;
+      return (attributes) => Object.hasOwn(attributes, key);
     case 'DoesNotExist':
-      return !present;
+      return (attributes) => !Object.hasOwn(attributes, key);
     case 'In':
-      return present && (requirement.values ?? []).includes(attributes[requirement.key] as string);
+      return (attributes) => Object.hasOwn(attributes, key) && values.has(attributes[key] as string);
     case 'NotIn':
-      return !present || !(requirement.values ?? []).includes(attributes[requirement.key] as string);
+      return (attributes) => !Object.hasOwn(attributes, key) || !values.has(attributes[key] as string);
   }
 }

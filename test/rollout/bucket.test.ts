@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { assignRing, membershipPosition } from '../../src/rollout/bucket.ts';
+import { assignRing as assignCompiled, compileRings, membershipPosition, positioner } from '../../src/rollout/bucket.ts';
+import type { Ring } from '../../src/manifests/types.ts';
+
+const assignRing = (rings: Ring[], position: number, attrs: Record<string, string>): number => assignCompiled(compileRings(rings), position, attrs);
 
 describe('membershipPosition', () => {
   it('is the first 32 bits of SHA-256(policy NUL uid) over 2^32', () => {
     const digest = createHash('sha256').update('otelcol\u0000agent-1').digest();
     expect(membershipPosition('otelcol', 'agent-1')).toBe(digest.readUInt32BE(0) / 2 ** 32);
+  });
+
+  it('matches node:crypto for long and non-ASCII uids (reused buffers grow correctly)', () => {
+    const position = positioner('pölicy');
+    for (const uid of ['short', 'ü'.repeat(40), 'x'.repeat(300), '🙂-uid', 'short']) {
+      const digest = createHash('sha256').update(`pölicy\u0000${uid}`).digest();
+      expect(position(uid)).toBe(digest.readUInt32BE(0) / 2 ** 32);
+    }
   });
 
   it('differs per policy and is uniform enough for percent rings', () => {
@@ -42,9 +53,9 @@ describe('assignRing', () => {
   });
 
   it('takes percent of the remaining agents: 10% then 10% is about 10% + 9%', () => {
-    const two = [{ name: 'a', percent: 10 }, { name: 'b', percent: 10 }];
+    const two = compileRings([{ name: 'a', percent: 10 }, { name: 'b', percent: 10 }]);
     const counts = [0, 0, 0];
-    for (let i = 0; i < 20_000; i++) counts[assignRing(two, membershipPosition('p', `u${i}`), {}) + 1]!++;
+    for (let i = 0; i < 20_000; i++) counts[assignCompiled(two, membershipPosition('p', `u${i}`), {}) + 1]!++;
     expect(counts[1]! / 20_000).toBeCloseTo(0.1, 1);
     expect(counts[2]! / 20_000).toBeCloseTo(0.09, 1);
   });
