@@ -43,6 +43,8 @@ export interface OpampServerOptions {
   retryAfterSeconds?: number;
   /** Agents held in the registry; new ones beyond get `Unavailable`. Default 100000. */
   maxAgents?: number;
+  /** Replies queued for a WebSocket agent that is not reading; beyond, it is cut off. Default 8 MiB. */
+  maxBufferedBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -63,6 +65,7 @@ export interface ResolvedOptions {
   sweepIntervalMs: number;
   retryAfterSeconds: number;
   maxAgents: number;
+  maxBufferedBytes: number;
 }
 
 /** An option value the server cannot run with. */
@@ -87,6 +90,7 @@ export const opampDefaults = {
   sweepIntervalMs: 5000,
   retryAfterSeconds: 30,
   maxAgents: 100_000,
+  maxBufferedBytes: 8 * 1024 * 1024,
 } as const;
 
 /** Fills defaults and validates; throws `OpampConfigError` naming the bad option. */
@@ -104,6 +108,7 @@ export function resolveOptions(options: OpampServerOptions): ResolvedOptions {
     sweepIntervalMs: positive('sweepIntervalMs', options.sweepIntervalMs),
     retryAfterSeconds: positive('retryAfterSeconds', options.retryAfterSeconds),
     maxAgents: positive('maxAgents', options.maxAgents),
+    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes),
   };
   if (options.tls !== undefined) resolved.tls = options.tls;
   if (options.publicBaseUrl !== undefined) {

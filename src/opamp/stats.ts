@@ -18,6 +18,7 @@ export interface OpampServerStats {
   rejectedCapacity: number;
   oversized: number;
   closedForBadMessages: number;
+  closedSlowConsumers: number;
   agentsKnown: number;
   agentsOnline: number;
 }
@@ -40,6 +41,7 @@ export function newStats(): OpampServerStats {
     rejectedCapacity: 0,
     oversized: 0,
     closedForBadMessages: 0,
+    closedSlowConsumers: 0,
     agentsKnown: 0,
     agentsOnline: 0,
   };

@@ -136,9 +136,17 @@ function strike(ctx: ServerContext, connection: Connection, reply: ServerToAgent
   connection.ws.close(1008, 'too many malformed messages');
 }
 
+/** Sends one reply; an agent that lets replies pile up unread is cut off rather than buffered without end. */
 function send(ctx: ServerContext, connection: Connection, reply: ServerToAgent): boolean {
-  if (connection.ws.readyState !== connection.ws.OPEN) return false;
-  connection.ws.send(encodeWsFrame(encodeReply(ctx, reply)));
+  const { ws } = connection;
+  if (ws.readyState !== ws.OPEN) return false;
+  if (ws.bufferedAmount > ctx.options.maxBufferedBytes) {
+    ctx.stats.closedSlowConsumers += 1;
+    ctx.logger.warn({ session: connection.session.id, agent: connection.session.uid, buffered: ws.bufferedAmount }, 'cutting off an OpAMP agent that does not read its replies');
+    ws.terminate();
+    return false;
+  }
+  ws.send(encodeWsFrame(encodeReply(ctx, reply)));
   return true;
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAgentToServer } from '../../src/opamp/codec.ts';
 import { AgentCapabilities as A, ServerErrorResponseType } from '../../src/opamp/messages.ts';
+import { uuidToString } from '../../src/opamp/uuid.ts';
 import { connectWsAgent, hello, serverFixture, upgradeStatus, waitFor } from './agent-peer.ts';
 import type { WsAgent } from './agent-peer.ts';
 
@@ -85,6 +86,27 @@ describe('WebSocket authentication and limits', () => {
     await agent.close();
     await waitFor(() => server.stats().websocketConnectionsOpen === 0, 'the slot to free');
     expect((await upgradeStatus(wsUrl)).status).toBe(101);
+  });
+
+  it('cuts off an agent that stops reading while replies pile up, and keeps serving others', async () => {
+    const { server, wsUrl } = await fixture.start({ maxBufferedBytes: 64 * 1024 });
+    const sleeper = await connectWsAgent(wsUrl);
+    const reader = await connectWsAgent(wsUrl);
+    await sleeper.exchange(hello(sleeper.uid, 1, A.ReportsStatus | A.AcceptsPackages));
+    await reader.exchange(hello(reader.uid, 1, A.ReportsStatus));
+    (sleeper.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    // Each new set is pushed at once: ~100 KiB per offer, until the kernel buffers are full.
+    const uid = uuidToString(sleeper.uid);
+    const packages = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`pkg-${i}`, { type: 'Addon' as const, version: '1.0.0', hash: 'ab'.repeat(16), file: { url: `https://store.example/${'x'.repeat(40)}/${i}`, sha256: 'cd'.repeat(32) } }]));
+    for (let round = 0; round < 400 && server.stats().closedSlowConsumers === 0; round += 1) {
+      server.setOffers([{ uid, allPackagesHash: round.toString(16).padStart(4, '0'), packages }]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(server.stats().closedSlowConsumers).toBe(1);
+    await waitFor(() => server.agents().find((agent) => agent.uid === uid)?.online === false, 'the sleeper offline');
+    expect((await reader.exchange(hello(reader.uid, 2, A.ReportsStatus))).errorResponse).toBeUndefined();
+    sleeper.ws.terminate();
+    await reader.close();
   });
 
   it('survives a garbage storm from one agent while 100 others keep working', async () => {
