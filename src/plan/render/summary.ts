@@ -23,7 +23,8 @@ export function describeChanges(changes: readonly ObjectChange[]): string {
 export function summaryLine(report: PlanReport): string {
   if (isInvalid(report)) return `head is invalid: ${plural(errorCount(report), 'error')}, nothing planned`;
   const rollouts = report.policies.filter((p) => p.to).length;
-  const fleet = `${plural(report.inventory.agents, 'agent')} (${report.inventory.online} online) from ${report.inventory.source}`;
+  const asOf = report.inventory.generatedAt ? ` as of ${report.inventory.generatedAt}` : '';
+  const fleet = `${plural(report.inventory.agents, 'agent')} (${report.inventory.online} online) from ${report.inventory.source}${asOf}`;
   return [describeChanges(report.changes), plural(rollouts, 'rollout'), plural(report.warnings.length, 'warning'), fleet].join(' · ');
 }
 
