@@ -74,7 +74,7 @@ async function fetchOrExit(client: ApiClientOptions, policy: string | undefined)
 
 function render(policies: PolicySummary[], flags: StatusFlags, color: boolean): string {
   if (flags.format === 'json') return `${JSON.stringify({ policies })}\n`;
-  return renderStatusFrame(policies, { width: process.stdout.columns ?? Number(process.env.COLUMNS ?? 100), now: Date.now(), color });
+  return renderStatusFrame(policies, { width: terminalWidth(), now: Date.now(), color });
 }
 
 /**
@@ -95,7 +95,7 @@ async function watch(client: ApiClientOptions, flags: StatusFlags, intervalMs: n
     for (let first = true; ; first = false) {
       const frame = await nextFrame(client, flags, tty);
       io.stdout(composeWatchOutput(frame, previousLines, tty, first));
-      previousLines = frame.split('\n').length - 1;
+      previousLines = countRows(frame, terminalWidth());
       let handle: NodeJS.Timeout | undefined;
       const timer = new Promise<'tick'>((resolve) => (handle = setTimeout(() => resolve('tick'), intervalMs)));
       const outcome = await Promise.race([timer, stopped.then(() => 'stop' as const)]);
@@ -119,6 +119,23 @@ async function nextFrame(client: ApiClientOptions, flags: StatusFlags, tty: bool
     if (flags.format === 'json') return `${JSON.stringify({ error: { code: (err as { code?: string }).code ?? 'E_API_RESPONSE', message } })}\n`;
     return `ringmaster status · ${client.server} · ${new Date().toISOString().slice(11, 19)}Z\n\nrefresh failed, retrying: ${message}\n`;
   }
+}
+
+/** Columns of the terminal (0 in some pseudo-terminals), else `$COLUMNS`, else 100. */
+function terminalWidth(): number {
+  return process.stdout.columns || Number(process.env.COLUMNS) || 100;
+}
+
+/**
+ * Terminal rows a frame occupies: lines longer than the terminal wrap, and the cursor has
+ * to move up over every wrapped row, or redraws would leave stale rows behind.
+ */
+export function countRows(frame: string, columns: number): number {
+  const lines = frame.split('\n');
+  lines.pop(); // the frame ends with a newline
+  // eslint-disable-next-line no-control-regex
+  const visible = (line: string): number => [...line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')].length;
+  return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil(visible(line) / Math.max(1, columns))), 0);
 }
 
 /**

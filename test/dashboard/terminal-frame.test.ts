@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarizePolicy, type PolicySummary } from '../../src/api/policy-summary.ts';
-import { composeWatchOutput } from '../../src/cli/status.ts';
+import { composeWatchOutput, countRows } from '../../src/cli/status.ts';
 import { allocateCells, renderStatusFrame } from '../../src/dashboard/terminal-frame.ts';
 import { createPlannedFleet } from '../api/planned-fleet.ts';
 
@@ -85,5 +85,12 @@ describe('composeWatchOutput', () => {
     expect(composeWatchOutput('a\n', 1, false, true)).toBe('a\n');
     expect(composeWatchOutput('a\n', 1, false, false)).toBe('\na\n');
     expect(composeWatchOutput('{"policies":[]}\n', 1, false, false)).toBe('{"policies":[]}\n');
+  });
+
+  it('counts the rows a frame takes, wrapped lines included and colour codes excluded', () => {
+    expect(countRows('a\nb\n', 80)).toBe(2);
+    expect(countRows('\n\n', 80)).toBe(2);
+    expect(countRows(`${'x'.repeat(81)}\n`, 80)).toBe(2);
+    expect(countRows(`\x1b[32m${'█'.repeat(80)}\x1b[0m\n`, 80)).toBe(1);
   });
 });
