@@ -134,14 +134,15 @@ function strike(state: HttpState, socket: Socket): boolean {
 
 /** Refusals decided from the headers alone, before reading the body. */
 function precheck(ctx: ServerContext, req: IncomingMessage): Refusal | undefined {
-  if (req.method !== 'POST') return new Refusal(405, 'OpAMP over HTTP takes POST (or a WebSocket upgrade)', { Allow: 'POST' });
-  const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
-  if (type !== contentType) return new Refusal(415, `Content-Type must be ${contentType}`);
+  // Authentication first: an unauthenticated client learns nothing else about the endpoint.
   if (!ctx.auth.check(req)) {
     ctx.stats.rejectedAuth += 1;
     ctx.logger.warn({ remote: req.socket.remoteAddress }, 'OpAMP HTTP request refused: not authenticated');
     return new Refusal(401, 'missing or unknown bearer token', { 'WWW-Authenticate': 'Bearer' });
   }
+  if (req.method !== 'POST') return new Refusal(405, 'OpAMP over HTTP takes POST (or a WebSocket upgrade)', { Allow: 'POST' });
+  const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== contentType) return new Refusal(415, `Content-Type must be ${contentType}`);
   if (ctx.closing || atCapacity(ctx)) {
     ctx.stats.rejectedCapacity += 1;
     return new Refusal(503, 'server at capacity', { 'Retry-After': String(ctx.options.retryAfterSeconds) });

@@ -45,6 +45,8 @@ describe('OpAMP over plain HTTP', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers['www-authenticate']).toBe('Bearer');
     expect(server.agents()).toEqual([]);
+    // Checked before anything else: a wrong content type without a token is still 401.
+    expect((await post(url, new Uint8Array(0), { 'Content-Type': 'text/plain' })).status).toBe(401);
     expect((await postMessage(url, hello(uid, 1, caps), { Authorization: 'Bearer t0ken' })).status).toBe(200);
   });
 
