@@ -3,6 +3,8 @@
  * limits, fetch failures and credentials.
  */
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -153,6 +155,24 @@ describe('Git manifest source', () => {
     const fetches = s.stats().fetches;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(s.stats().fetches).toBe(fetches);
+  });
+
+  it('stop() kills a fetch hanging on an unresponsive remote', async () => {
+    let requests = 0;
+    const server = createServer(() => void (requests += 1)); // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const s = source({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fleet.git` });
+      const started = s.start();
+      await waitFor(() => requests > 0, 20_000, 'git to reach the remote');
+      const stopping = Date.now();
+      await s.stop();
+      await expect(started).rejects.toMatchObject({ code: 'E_GIT_FETCH' });
+      expect(Date.now() - stopping).toBeLessThan(60_000); // far below the 120 s git timeout
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('reuses its work dir after a restart and refuses a foreign one', async () => {

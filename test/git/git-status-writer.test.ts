@@ -199,6 +199,20 @@ describe('Git status writer', () => {
     expect(logs).not.toContain(token);
   });
 
+  it('resumes after a restart in the same work dir: reads back, and rewriting the same status commits nothing', async () => {
+    const first = writer({ branch: 'status' });
+    await first.write('p', sampleStatus(), 'ring canary started');
+    await first.writeInventory(sampleInventory(2));
+    await first.close();
+    const second = writer({ branch: 'status' });
+    expect(await second.readAll()).toEqual({ p: sampleStatus() });
+    await second.write('p', sampleStatus(), 'same again after restart');
+    await second.writeInventory(sampleInventory(2, '2026-11-21T11:00:00Z'));
+    expect(second.stats()).toMatchObject({ pendingPolicies: 0, inventoryPending: false });
+    await second.flush();
+    expect(await fixture.log('status')).toHaveLength(1);
+  });
+
   it('skips unreadable status files on readAll instead of failing', async () => {
     await fixture.commit({ 'fleet/status/broken.yaml': 'phase: [unclosed\n', 'fleet/status/notes.yaml': '- just a list\n' }, 'humans break status');
     const w = writer();

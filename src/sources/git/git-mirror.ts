@@ -60,8 +60,8 @@ export function isMissingRemoteRef(err: unknown): boolean {
  * commit hash, or `undefined` when the remote has no such branch. Other failures reject with
  * a transient `E_GIT_FETCH` whose message carries no credentials.
  */
-export async function fetchBranch(workDir: string, remote: GitRemote, branch: string, localRef: string): Promise<string | undefined> {
-  const git = createGitClient(workDir, remote.auth, remote.timeoutMs);
+export async function fetchBranch(workDir: string, remote: GitRemote, branch: string, localRef: string, signal?: AbortSignal): Promise<string | undefined> {
+  const git = createGitClient(workDir, remote.auth, remote.timeoutMs, signal);
   try {
     await git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.url, `+refs/heads/${branch}:${localRef}`]);
   } catch (err) {

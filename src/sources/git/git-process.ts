@@ -59,8 +59,11 @@ export function gitEnvironment(auth: GitAuth = {}, extra: Record<string, string>
   return { ...env, ...extra };
 }
 
-/** A simple-git instance for network operations in `dir`, with the scrubbed environment. */
-export function createGitClient(dir: string, auth: GitAuth = {}, timeoutMs = 120_000): SimpleGit {
+/**
+ * A simple-git instance for network operations in `dir`, with the scrubbed environment. A
+ * command with no output for `timeoutMs` is killed, and so is one running when `signal` aborts.
+ */
+export function createGitClient(dir: string, auth: GitAuth = {}, timeoutMs = 120_000, signal?: AbortSignal): SimpleGit {
   const env = gitEnvironment(auth);
   const allowEnvironment = Object.keys(env).filter((key) => key.toLowerCase().startsWith('git_'));
   return simpleGit({
@@ -68,6 +71,7 @@ export function createGitClient(dir: string, auth: GitAuth = {}, timeoutMs = 120
     allowEnvironment,
     unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
     timeout: { block: timeoutMs },
+    ...(signal ? { abort: signal } : {}),
   }).env(env);
 }
 

@@ -75,6 +75,8 @@ export function createGitManifestSource(options: GitSourceOptions): ManifestSour
   let snapshot: ManifestSnapshot | undefined;
   let fingerprint: string | undefined;
   let prepared = false;
+  // stop() kills a fetch in flight (a hung remote must not hold up shutdown for gitTimeoutMs).
+  let abort = new AbortController();
 
   async function fetchOnce(): Promise<ManifestSnapshot> {
     if (!prepared) {
@@ -82,7 +84,7 @@ export function createGitManifestSource(options: GitSourceOptions): ManifestSour
       prepared = true;
     }
     stats.fetches += 1;
-    const commit = await fetchBranch(options.workDir, remote, branch, LOCAL_REF);
+    const commit = await fetchBranch(options.workDir, remote, branch, LOCAL_REF, abort.signal);
     if (commit === undefined) {
       throw new RingmasterGitError('E_GIT_FETCH', `branch ${branch} does not exist on ${redactUrl(url)}: push it or pick another --branch`, { kind: 'transient' });
     }
@@ -132,9 +134,13 @@ export function createGitManifestSource(options: GitSourceOptions): ManifestSour
 
   return {
     start: async () => {
+      if (abort.signal.aborted) abort = new AbortController();
       await loop.start();
     },
-    stop: () => loop.stop(),
+    stop: async () => {
+      abort.abort();
+      await loop.stop();
+    },
     current: () => snapshot,
     sync: () => loop.sync(),
     onChange: (listener) => {
