@@ -6,12 +6,13 @@ import { ApiError } from '../api/api-error.ts';
 import { createReadAuth, type ReadAuth } from '../api/auth.ts';
 import type { HttpHandler } from '../api/handler.ts';
 import { summarizePolicy } from '../api/policy-summary.ts';
-import type { OperatorView } from '../api/view.ts';
+import type { OperatorEvent, OperatorView } from '../api/view.ts';
 import { html, type SafeHtml } from './html.ts';
 import { renderMessagePage, renderPage } from './page.ts';
 import { renderAgentFilters, renderAgentTable } from './render-agents.ts';
 import { renderEvents } from './render-events.ts';
 import { renderPolicy } from './render-policy.ts';
+import { createNotableEvents } from './notable-events.ts';
 import { loginRedirect, sendHtml } from './session.ts';
 
 export interface DashboardOptions {
@@ -20,6 +21,8 @@ export interface DashboardOptions {
   tokens?: readonly string[];
   /** Rows of the agent table. Default 100. */
   agentRows?: number;
+  /** How many rollout events and agent warnings the events panel keeps. Default 200. */
+  eventsKept?: number;
   /** Epoch ms; injectable for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -38,7 +41,8 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
  */
 export function createDashboardHandler(options: DashboardOptions): HttpHandler {
   const auth = createReadAuth(options.tokens);
-  const ctx: Ctx = { view: options.view, auth, rows: options.agentRows ?? 100, now: options.now ?? Date.now };
+  const events = createNotableEvents(options.view, options.eventsKept ?? 200);
+  const ctx: Ctx = { view: options.view, auth, rows: options.agentRows ?? 100, now: options.now ?? Date.now, events: events.recent };
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -69,6 +73,7 @@ interface Ctx {
   auth: ReadAuth;
   rows: number;
   now: () => number;
+  events: () => OperatorEvent[];
 }
 
 function serve(ctx: Ctx, _req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -76,7 +81,7 @@ function serve(ctx: Ctx, _req: IncomingMessage, res: ServerResponse, url: URL): 
   const scope = path.startsWith('/policies/') ? decodePolicyName(path.slice('/policies/'.length)) : (url.searchParams.get('policy') ?? undefined) || undefined;
   const fragment = path.startsWith('/dashboard/fragments/') ? path.slice('/dashboard/fragments/'.length) : undefined;
   if (fragment === 'policies') return sendHtml(res, 200, policiesHtml(ctx, scope));
-  if (fragment === 'events') return sendHtml(res, 200, renderEvents(ctx.view.recentEvents(500), scope));
+  if (fragment === 'events') return sendHtml(res, 200, renderEvents(ctx.events(), scope));
   if (fragment === 'agents') return sendHtml(res, 200, agentsHtml(ctx, url.searchParams).table);
   if (fragment !== undefined || path.startsWith('/dashboard/')) return sendHtml(res, 404, renderMessagePage('Not found', html`<p>No dashboard page at <code>${path}</code>.</p>`));
   const names = ctx.view.policies().map((p) => p.name);
@@ -89,7 +94,7 @@ function serve(ctx: Ctx, _req: IncomingMessage, res: ServerResponse, url: URL): 
   sendHtml(res, 200, renderPage({
     title: path === '/' ? 'Rollouts' : (scope ?? ''), ...(path !== '/' && scope ? { scope } : {}),
     policies: policiesHtml(ctx, path === '/' ? undefined : scope),
-    events: renderEvents(ctx.view.recentEvents(500), path === '/' ? undefined : scope),
+    events: renderEvents(ctx.events(), path === '/' ? undefined : scope),
     filters: renderAgentFilters(names, agents.query, path !== '/'),
     agents: agents.table,
   }));

@@ -1,5 +1,6 @@
 import type { OperatorEvent } from '../api/view.ts';
 import { formatClock } from './format.ts';
+import { isNotable } from './notable-events.ts';
 import { html, type SafeHtml } from './html.ts';
 
 /**
@@ -8,7 +9,7 @@ import { html, type SafeHtml } from './html.ts';
  */
 export function renderEvents(events: readonly OperatorEvent[], policy: string | undefined, limit = 30): SafeHtml {
   const shown = events
-    .filter((e) => (e.kind === 'rollout' || e.type === 'Warning') && (policy === undefined || e.policy === policy))
+    .filter((e) => isNotable(e) && (policy === undefined || e.policy === policy))
     .slice(-limit)
     .reverse();
   if (shown.length === 0) return html`<p class="muted">no events yet</p>`;

@@ -105,3 +105,17 @@ describe('dashboard sign-in when tokens are configured', () => {
     expect((await get('/dashboard/app.css')).status).toBe(200); // static assets hold no data
   });
 });
+
+describe('dashboard events panel', () => {
+  it('keeps rollout events visible after a burst of agent events', async () => {
+    const { sim, get } = await start();
+    sim.runUntil(() => sim.status()?.rings[0]?.phase === 'Baking');
+    for (let i = 0; i < 5000; i++) {
+      sim.log.append({ at: sim.now(), kind: 'agent', policy: POLICY, agent: `a${i}`, reason: 'installing', message: `agent a${i} offered → installing`, type: 'Normal' });
+    }
+    const events = await get('/dashboard/fragments/events');
+    expect(events.text).toContain('<span class="event-reason">RingBaking</span>');
+    expect(events.text).toContain('<span class="event-reason">RolloutStarted</span>');
+    expect(events.text).not.toContain('offered → installing');
+  });
+});
