@@ -57,6 +57,8 @@ export interface AgentOptions {
   hostName?: string;
   /** How often health is re-evaluated, ms (default 5000). */
   healthIntervalMs?: number;
+  /** An offer left incomplete by a transient failure (download) is retried after this, ms (default 60000). */
+  offerRetryMs?: number;
   logger?: Logger;
   random?: () => number;
 }
@@ -141,13 +143,20 @@ export function createAgent(options: AgentOptions): Agent {
         state.instanceUid = uuidToString(uid);
         await store.save(state);
       }
-      await options.installer.start();
+      const interrupted = await options.installer.start();
+      if (interrupted) {
+        // Report the undone install as failed and never retry that hash: a new binary that
+        // takes the host down with it must not do so again at every restart.
+        state.failures[interrupted.name] = { version: interrupted.version, hash: interrupted.hash, error: `E_HEALTH: the agent stopped while ${interrupted.version} was in its health window; the previous binary was restored at the next start` };
+        await store.save(state);
+      }
       sync = createPackageSync({
         store,
         state,
         installer: options.installer,
         logger,
         onChange: () => transport?.kick(),
+        retryMs: options.offerRetryMs ?? 60_000,
         fetch: { downloadsDir: join(options.stateDir, 'downloads'), limits: options.limits, trust: options.trust, platform, ...(options.server.ca === undefined ? {} : { ca: options.server.ca }) },
       });
       await refreshHealth();

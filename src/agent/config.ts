@@ -26,6 +26,7 @@ export interface AgentConfig {
   trust: TrustSpec;
   limits: DownloadLimits;
   healthCheckIntervalMs: number;
+  offerRetryMs: number;
 }
 
 /** The configuration file is invalid; `diagnostics` lists every problem. */
@@ -83,6 +84,7 @@ export async function parseAgentConfig(file: string, text: string): Promise<Agen
     trust,
     limits: readLimits(r),
     healthCheckIntervalMs: r.duration(['healthCheckInterval']) ?? 10_000,
+    offerRetryMs: r.duration(['limits', 'offerRetryInterval']) ?? 60_000,
     ...optional('initialVersion', r.string(['collector', 'version'])),
     ...optional('addons', readAddons(r, path)),
   };
@@ -180,7 +182,7 @@ function readAddons(r: ConfigReader, path: (p: string | undefined) => string | u
 }
 
 function readLimits(r: ConfigReader): DownloadLimits {
-  r.map(['limits'], ['maxDownloadBytes', 'downloadIdleTimeout', 'downloadAttempts', 'downloadRetryDelay']);
+  r.map(['limits'], ['maxDownloadBytes', 'downloadIdleTimeout', 'downloadAttempts', 'downloadRetryDelay', 'offerRetryInterval']);
   return {
     maxBytes: r.size(['limits', 'maxDownloadBytes']) ?? 1024 ** 3,
     idleTimeoutMs: r.duration(['limits', 'downloadIdleTimeout']) ?? 60_000,
@@ -229,6 +231,7 @@ export function agentOptionsFromConfig(config: AgentConfig): Omit<AgentOptions, 
     limits: config.limits,
     topLevelPackage: config.collector.package,
     healthIntervalMs: config.healthCheckIntervalMs,
+    offerRetryMs: config.offerRetryMs,
     ...optional('initialVersion', config.initialVersion),
   };
 }

@@ -10,6 +10,8 @@ export interface InstallRequest {
   name: string;
   type: PackageType;
   version: string;
+  /** The server's package hash (hex): recorded in the swap journal. */
+  hash: string;
   /** The downloaded file, already checked against `content_hash` and the trusted keys. */
   file: string;
   signal: AbortSignal;
@@ -26,9 +28,16 @@ export interface InstallerHealth {
   components?: Record<string, { healthy: boolean; status: string; lastError?: string }>;
 }
 
+/** An install a crash interrupted, undone at start: it must be reported as failed. */
+export interface InterruptedInstall {
+  name: string;
+  version: string;
+  hash: string;
+}
+
 export interface Installer {
-  /** Repairs an interrupted swap, then starts whatever is installed. */
-  start(): Promise<void>;
+  /** Repairs an interrupted swap, then starts whatever is installed; resolves to the install it undid, if any. */
+  start(): Promise<InterruptedInstall | undefined>;
   /** Stops every supervised process. */
   stop(): Promise<void>;
   /** Installs one package; throws an `AgentError` whose message is the reported `error_message`. */

@@ -48,7 +48,7 @@ export interface ManagedBinary {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Installs `newFile` as the binary (see module doc); throws `AgentError` with the precise reason. */
-  upgrade(newFile: string, version: string, signal: AbortSignal): Promise<void>;
+  upgrade(newFile: string, offer: { version: string; hash: string }, signal: AbortSignal): Promise<void>;
   health(): Promise<BinaryHealth>;
 }
 
@@ -92,13 +92,13 @@ export function createManagedBinary(spec: ManagedBinarySpec, store: StateStore, 
       if (await isFile(spec.binary)) proc.start();
     },
     stop: () => proc.stop(),
-    async upgrade(newFile, version, signal) {
+    async upgrade(newFile, { version, hash }, signal) {
       await chmod(newFile, 0o755);
       await dryRun(newFile);
       signal.throwIfAborted();
       await proc.stop();
       const backup = await backUpBinary(spec.binary);
-      await store.writeJournal({ package: spec.package, binary: spec.binary, backup, version, startedAt: Date.now() });
+      await store.writeJournal({ package: spec.package, binary: spec.binary, backup, version, hash, startedAt: Date.now() });
       await swapInBinary(spec.binary, newFile);
       proc.start();
       const reason = await watchHealthWindow({ process: proc, check: spec.health, windowMs: spec.healthWindowMs, intervalMs: spec.healthIntervalMs, signal });

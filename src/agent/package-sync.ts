@@ -22,6 +22,8 @@ export interface PackageSyncOptions {
   logger: Logger;
   /** Package statuses changed: report them. */
   onChange: () => void;
+  /** After a transient failure (download), the offer is applied again this much later, ms. */
+  retryMs: number;
 }
 
 export interface PackageSync {
@@ -41,6 +43,7 @@ export function createPackageSync(options: PackageSyncOptions): PackageSync {
   const abort = new AbortController();
   let pending: PackagesAvailable | undefined;
   let running: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
 
   const set = (name: string, status: PackageStatus): void => {
     statuses.packages = { ...statuses.packages, [name]: status };
@@ -53,25 +56,33 @@ export function createPackageSync(options: PackageSyncOptions): PackageSync {
     while (pending && !abort.signal.aborted) {
       const offer = pending;
       pending = undefined;
+      let complete = false;
       try {
-        await applyOffer(ctx, offer);
+        complete = await applyOffer(ctx, offer);
       } catch (err) {
         logger.error({ err }, 'applying the package offer failed');
       }
+      // The server re-sends an offer only when it changes: retry transient failures here.
+      if (!complete && !pending && !abort.signal.aborted) retry = setTimeout(() => apply(offer), options.retryMs);
     }
     running = undefined;
   };
 
+  const apply = (offer: PackagesAvailable): void => {
+    if (retry) clearTimeout(retry);
+    retry = undefined;
+    pending = offer;
+    running ??= drain();
+  };
+
   return {
     statuses: () => statuses,
-    apply(offer) {
-      pending = offer;
-      running ??= drain();
-    },
+    apply,
     async idle() {
       while (running) await running;
     },
     async stop() {
+      if (retry) clearTimeout(retry);
       abort.abort();
       pending = undefined;
       if (running) await running;
@@ -86,25 +97,31 @@ interface StepContext {
   statuses: PackageStatuses;
 }
 
-async function applyOffer(ctx: StepContext, offer: PackagesAvailable): Promise<void> {
+/** Applies one offer; resolves to false when a transient failure left it incomplete. */
+async function applyOffer(ctx: StepContext, offer: PackagesAvailable): Promise<boolean> {
   const { state, store } = ctx.options;
   const aggregate = toHex(offer.allPackagesHash);
   ctx.statuses.serverProvidedAllPackagesHash = offer.allPackagesHash ?? new Uint8Array();
   if (aggregate !== '' && aggregate === state.allPackagesHash) {
     // Spec: an unchanged aggregate hash means nothing to do.
     ctx.options.onChange();
-    return;
+    return true;
   }
   const steps = planPackageSync(offer, state);
   for (const step of steps) markPlanned(ctx, step);
   let complete = true;
   for (const step of steps) {
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted) return true;
     complete = (await runStep(ctx, step)) && complete;
   }
-  // A transient download failure leaves the aggregate unrecorded, so the next delivery retries.
-  if (complete) state.allPackagesHash = aggregate;
+  // A transient download failure leaves the aggregate unrecorded, so a retry re-plans.
+  if (complete) {
+    state.allPackagesHash = aggregate;
+    // Partial downloads of superseded offers are of no use any more.
+    await rm(ctx.options.fetch.downloadsDir, { recursive: true, force: true });
+  }
   await store.save(state);
+  return complete;
 }
 
 function markPlanned(ctx: StepContext, step: SyncStep): void {
@@ -155,7 +172,7 @@ async function installPackage(ctx: StepContext, name: string, offered: Installab
     file = await fetchVerifiedPackage({ ...fetch, signal: ctx.signal, onProgress: (p) => downloading(p.total ? (100 * p.bytes) / p.total : 0, p.bytesPerSecond) }, name, offered);
     ctx.set(name, statusFor(ctx, name, offered, PackageStatusEnum.Installing));
     const type = offered.type === PackageType.Addon ? 'Addon' : 'TopLevel';
-    await installer.install({ name, type, version: offered.version, file, signal: ctx.signal });
+    await installer.install({ name, type, version: offered.version, hash: toHex(offered.hash), file, signal: ctx.signal });
     state.packages[name] = { type, version: offered.version, hash: toHex(offered.hash), sha256: toHex(offered.file.contentHash) };
     delete state.failures[name];
     await store.save(state);

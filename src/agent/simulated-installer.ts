@@ -30,7 +30,9 @@ export function createSimulatedInstaller(options: SimulatedInstallerOptions = {}
   const startedAt = Date.now();
   return {
     installed,
-    async start() {},
+    async start() {
+      return undefined;
+    },
     async stop() {},
     async install(request: InstallRequest) {
       await delay(options.delayMs ?? 0, request.signal);

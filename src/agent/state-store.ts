@@ -43,6 +43,8 @@ export interface SwapJournal {
   /** Path of the backup, or null when there was no previous binary. */
   backup: string | null;
   version: string;
+  /** The server's package hash (hex) being installed. */
+  hash: string;
   /** Epoch ms. */
   startedAt: number;
 }

@@ -37,16 +37,16 @@ export function createSupervisorInstaller(options: SupervisorInstallerOptions): 
 
   return {
     async start() {
-      await repairInterruptedSwap(store, logger);
+      const repaired = await repairInterruptedSwap(store, logger);
       for (const binary of all()) await binary.start();
+      return repaired && { name: repaired.package, version: repaired.version, hash: repaired.hash };
     },
     async stop() {
       await Promise.all(all().map((b) => b.stop()));
     },
     async install(request: InstallRequest) {
-      if (request.name === collector.spec.package) return collector.upgrade(request.file, request.version, request.signal);
-      const sidecar = sidecars.get(request.name);
-      if (sidecar) return sidecar.upgrade(request.file, request.version, request.signal);
+      const binary = request.name === collector.spec.package ? collector : sidecars.get(request.name);
+      if (binary) return binary.upgrade(request.file, { version: request.version, hash: request.hash }, request.signal);
       if (request.type === 'TopLevel') {
         throw new AgentError('E_INSTALL', `top-level package "${request.name}" is not the collector package "${collector.spec.package}" of this agent (collector.package in its config)`);
       }

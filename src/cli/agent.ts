@@ -28,7 +28,8 @@ The config file (YAML; relative paths are relative to it; full annotated example
   addons:      dir, hook (argv; gets "installed|removed <name> <path>"), hookTimeout (30s)
   sidecars:    list of {package, binary, …same keys as collector}
   trust:       publicKeyFiles [..], requireSignature (default true when keys are listed)
-  limits:      maxDownloadBytes (1GiB), downloadIdleTimeout (60s), downloadAttempts (5), downloadRetryDelay (2s)
+  limits:      maxDownloadBytes (1GiB), downloadIdleTimeout (60s), downloadAttempts (5), downloadRetryDelay (2s),
+               offerRetryInterval (60s)
   healthCheckInterval: how often health is re-checked and reported (10s)
 
 Exit codes: 0 stopped by a signal (or --check passed), 2 invalid config or usage error.

@@ -78,7 +78,6 @@ describe('ringmaster agent', () => {
     process.kill(-(child.pid ?? 0), 'SIGKILL');
     expect((await exited).signal).toBe('SIGKILL');
     expect(await readIfExists(join(host.dir, 'state', 'swap-journal.json'))).toBeDefined();
-    world.withdraw(uid);
 
     const { agent } = await host.startAgent();
     try {
@@ -88,6 +87,12 @@ describe('ringmaster agent', () => {
       expect((await waitFor(() => host.running(), 'old collector running')).version).toBe('1.4.0');
       await waitFor(() => world.agent(uid)?.online && world.agent(uid)?.attributes['service.version'] === '1.4.0', 'service.version 1.4.0 reported');
       expect(agent.state().packages[COLLECTOR]).toBeUndefined();
+      // The undone install is reported as failed — and not retried, though still offered.
+      const seen = await waitFor(() => world.agent(uid)?.packages[COLLECTOR]?.state === 'InstallFailed' && world.agent(uid)?.packages[COLLECTOR], 'InstallFailed after the repair');
+      expect(seen).toMatchObject({ offeredVersion: '2.1.0', offeredHash: offered.hash, error: 'E_HEALTH: the agent stopped while 2.1.0 was in its health window; the previous binary was restored at the next start' });
+      await agent.idle();
+      expect(world.history(uid, COLLECTOR).filter((s) => s !== 'InstallPending')).toEqual(['Downloading', 'Installing', 'InstallFailed']);
+      expect((await host.running())?.version).toBe('1.4.0');
     } finally {
       await agent.stop();
     }

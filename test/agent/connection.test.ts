@@ -48,6 +48,23 @@ describe('agent: connections', () => {
     expect((await host.running())?.version).toBe('1.7.0');
   });
 
+  it('tries an offer again after a transient download failure', async () => {
+    const host = await createHost(world);
+    const started = await host.startAgent();
+    agent = started.agent;
+    const bytes = buildFakeCollector({ version: '1.7.1' });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const signature = signPackage(world.keys.privateKeyPem, { package: COLLECTOR, version: '1.7.1', ...world.platform, sha256 });
+    world.offer(started.uid, { [COLLECTOR]: { type: 'TopLevel', version: '1.7.1', hash: 'b2'.repeat(32), file: { url: files.url('/late/otelcol-1.7.1'), sha256, signature } } });
+    const failed = await waitFor(() => world.history(started.uid, COLLECTOR).at(-1) === 'InstallFailed' && world.agent(started.uid)?.packages[COLLECTOR], 'the 404 reported');
+    expect(failed.error).toBe(`E_DOWNLOAD: HTTP 404 from ${files.url('/late/otelcol-1.7.1')}`);
+
+    files.put('/late/otelcol-1.7.1', bytes);
+    await waitFor(() => world.history(started.uid, COLLECTOR).at(-1) === 'Installed', 'installed on the retry');
+    expect(world.history(started.uid, COLLECTOR).filter((s) => s !== 'InstallPending')).toEqual(['Downloading', 'InstallFailed', 'Downloading', 'Installing', 'Installed']);
+    expect((await host.running())?.version).toBe('1.7.1');
+  });
+
   it('reconnects after a server restart and reports its full state to the new server', async () => {
     const host = await createHost(world);
     const started = await host.startAgent();

@@ -104,6 +104,7 @@ limits:
   downloadIdleTimeout: 10s
   downloadAttempts: 3
   downloadRetryDelay: 100ms
+  offerRetryInterval: 500ms
 `;
   const configFile = join(dir, 'agent.yaml');
   await writeFile(configFile, yaml);
