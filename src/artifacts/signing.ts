@@ -40,8 +40,8 @@ export const SIGNATURE_BYTES = 64;
 
 /**
  * Thrown by {@link signPackage} when the key is not an Ed25519 private key, or when the
- * subject cannot be signed unambiguously (an empty field, a line break or NUL in a field,
- * a "/" in os or arch, a digest that is not 64 hex digits).
+ * subject cannot be signed unambiguously (a line break or NUL in a field, an empty
+ * version, os or arch, a "/" in os or arch, a digest that is not 64 hex digits).
  */
 export class SigningKeyError extends Error {
   readonly code = 'E_SIGNING_KEY';
@@ -117,7 +117,9 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 function subjectProblem(subject: SignatureSubject): string | undefined {
   for (const field of ['package', 'version', 'os', 'arch'] as const) {
     const value = subject[field];
-    if (value === '' || FIELD_FORBIDDEN.test(value)) return `${field} ${JSON.stringify(value)} is empty or contains a line break or NUL`;
+    if (FIELD_FORBIDDEN.test(value)) return `${field} ${JSON.stringify(value)} contains a line break or NUL`;
+    // The package may be "" (the OpAMP top-level package of the Collector supervisor); the rest may not.
+    if (value === '' && field !== 'package') return `${field} is empty`;
   }
   if (subject.os.includes('/') || subject.arch.includes('/')) return 'os and arch may not contain "/"';
   if (!HEX_SHA256.test(subject.sha256)) return `sha256 ${JSON.stringify(subject.sha256)} is not 64 hex digits`;

@@ -67,7 +67,8 @@ describe('signPackage / verifyPackageSignature', () => {
   it.each([
     ['a line break in a field', { version: '1.4.2\nx' }],
     ['a NUL in a field', { package: 'a\0b' }],
-    ['an empty field', { os: '' }],
+    ['an empty os', { os: '' }],
+    ['an empty version', { version: '' }],
     ['a slash in os', { os: 'linux/x' }],
     ['a digest that is not hex', { sha256: 'zz'.repeat(32) }],
   ])('refuses to sign, and never verifies, an ambiguous subject (%s)', (_name, change) => {
@@ -114,6 +115,12 @@ describe('signPackage / verifyPackageSignature', () => {
     } catch (err) {
       expect((err as SigningKeyError).code).toBe('E_SIGNING_KEY');
     }
+  });
+
+  it('signs the empty package name the Collector supervisor uses for its top-level package', () => {
+    const topLevel = { ...subject, package: '' };
+    expect(signatureMessage(topLevel).toString()).toMatch(/^ringmaster\.dev\/package-signature\/v1\n\n1\.4\.2\n/);
+    expect(verifyPackageSignature([keys.publicKeyPem], topLevel, signPackage(keys.privateKeyPem, topLevel))).toBe(true);
   });
 
   it('is deterministic (Ed25519): the same key and subject give the same signature', () => {
