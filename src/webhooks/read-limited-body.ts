@@ -11,10 +11,9 @@ export type BodyResult =
 /** Resolves with the body, or why it could not be read; never rejects. */
 export function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume(); // discard: answering early is enough, no need to buffer
-    return Promise.resolve({ ok: false, reason: 'too-large' });
-  }
+  // Over the limit: stop reading. The caller answers with `Connection: close`, so the rest of
+  // the body is never read (draining it would let a client make us read gigabytes).
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.resolve({ ok: false, reason: 'too-large' });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -29,7 +28,7 @@ export function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise
       size += chunk.length;
       if (size > maxBytes) {
         chunks.length = 0;
-        req.resume();
+        req.pause();
         finish({ ok: false, reason: 'too-large' });
       } else chunks.push(chunk);
     });

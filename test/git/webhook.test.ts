@@ -3,7 +3,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,6 +125,19 @@ describe('git push webhook', () => {
     });
     const streamed = await fetch(`${base}/hooks/git`, { method: 'POST', body: stream, duplex: 'half', headers: { 'x-github-event': 'push' } } as RequestInit);
     expect(streamed.status).toBe(413);
+    expect(pushes).toEqual([]);
+  });
+
+  it('answers 413 to a huge declared body and closes without reading it', async () => {
+    const { port } = server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += String(chunk)));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.write(`POST /hooks/git HTTP/1.1\r\nHost: x\r\nContent-Length: ${100 * 1024 * 1024}\r\nX-GitHub-Event: push\r\n\r\n${'z'.repeat(1000)}`);
+    await closed; // the server hangs up; it does not wait for the other 100 MB
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
     expect(pushes).toEqual([]);
   });
 

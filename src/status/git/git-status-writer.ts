@@ -99,7 +99,7 @@ export function createGitStatusWriter(options: GitStatusWriterOptions): StatusWr
   const inventoryPath = `${folder}/inventory.json`;
 
   return {
-    readAll: async () => {
+    readAll: () => batcher.exclusive(async () => {
       await prepare();
       const { head } = await fetchStatusBase({ ...target, newBranchFrom: 'orphan' });
       if (head === undefined) return {};
@@ -107,7 +107,7 @@ export function createGitStatusWriter(options: GitStatusWriterOptions): StatusWr
       for (const path of committed.skipped) logger.warn({ path }, 'skipping a status file that is not a valid status');
       batcher.remember(committed.raw, inventoryPath);
       return committed.statuses;
-    },
+    }),
     write: async (policy: string, status: PolicyStatus, summary: string) => {
       const name = validatePolicyName(policy);
       batcher.setPolicy({ policy: name, path: `${folder}/${name}.yaml`, content: renderPolicyStatus(status), summary });

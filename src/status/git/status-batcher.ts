@@ -59,6 +59,8 @@ export interface StatusBatcher {
   setPolicy(write: PolicyWrite): void;
   /** Queues the inventory unless only `generatedAt` changed. Throws after `close()`. */
   setInventory(write: InventoryWrite): void;
+  /** Runs `task` between commits, never during one (both fetch into the same local ref). */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
   /** Commits everything pending now, after any commit in flight; rejects if the push fails. */
   flush(): Promise<void>;
   /** Flushes, then refuses further writes. */
@@ -121,10 +123,14 @@ export function createStatusBatcher(options: StatusBatcherOptions): StatusBatche
     timer.unref();
   }
 
-  function enqueue(): Promise<void> {
-    const run = chain.then(commitPending);
-    chain = run.catch(() => undefined);
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = chain.then(task);
+    chain = run.then(() => undefined, () => undefined);
     return run;
+  }
+
+  function enqueue(): Promise<void> {
+    return exclusive(commitPending);
   }
 
   function takeBatch(): Batch {
@@ -211,6 +217,7 @@ export function createStatusBatcher(options: StatusBatcherOptions): StatusBatche
       pendingInventory = committed.get(write.path) === inventoryKey(write.content) ? undefined : write;
       schedule();
     },
+    exclusive,
     flush: () => enqueue(),
     async close() {
       if (closed) return chain;
