@@ -59,10 +59,13 @@ describe('dashboard pages', () => {
   it('filters the agent table on the server (works without the script) and escapes agent data', async () => {
     const { sim, get } = await start();
     sim.agents[3]!.attributes['host.name'] = '<img src=x onerror=alert(1)>';
+    sim.agents[4]!.online = false;
+    sim.agents[4]!.lastSeen = sim.now() - 120_000;
     const all = await get('/dashboard/fragments/agents');
     expect(all.text).toContain('data-agent-total="50"');
     expect(all.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(all.text).not.toContain('<img');
+    expect(all.text).toContain('<td class="offline">offline, 2m ago</td>');
     const one = await get('/?q=host-7');
     expect(one.text).toContain('data-agent-total="1"');
     expect(one.text).toContain(`data-uid="${uidOf(7)}"`);
