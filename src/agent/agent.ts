@@ -10,11 +10,11 @@ import { AgentCapabilities } from '../opamp/messages.ts';
 import { uuidFromString, uuidToString, uuidv7 } from '../opamp/uuid.ts';
 import { describeAgent, healthChanged, hostPlatform, toComponentHealth } from './description.ts';
 import type { DownloadLimits } from './download.ts';
-import type { Installer, InstallerHealth } from './installer.ts';
-import { createOpampSession } from './opamp-session.ts';
+import type { Installer, InstallerHealth, InterruptedInstall } from './installer.ts';
+import { createOpampSession, type AgentReport } from './opamp-session.ts';
 import type { TrustSpec } from './package-fetch.ts';
 import { createPackageSync, type PackageSync } from './package-sync.ts';
-import { createStateStore, type AgentLocalState, type InstalledPackage } from './state-store.ts';
+import { createStateStore, type AgentLocalState, type InstalledPackage, type StateStore } from './state-store.ts';
 import { createHttpTransport } from './http-transport.ts';
 import type { OpampTransport } from './transport.ts';
 import { createWsTransport } from './ws-transport.ts';
@@ -118,6 +118,12 @@ export function createAgent(options: AgentOptions): Agent {
     store.save(state).catch((err: unknown) => logger.error({ err }, 'cannot persist the new instance uid'));
   };
 
+  const report = (): AgentReport => ({
+    agentDescription: describeAgent({ serviceName: options.serviceName, ...optionalVersion(serviceVersion()), instanceUid: uuidToString(uid), platform, labels: options.labels ?? {}, ...(options.hostName ? { hostName: options.hostName } : {}) }),
+    ...(componentHealth ? { health: componentHealth } : {}),
+    ...(sync ? { packageStatuses: sync.statuses() } : {}),
+  });
+
   const connect = (): OpampTransport => {
     const session = createOpampSession({
       capabilities: AGENT_CAPABILITIES,
@@ -125,11 +131,7 @@ export function createAgent(options: AgentOptions): Agent {
       onNewInstanceUid: adoptUid,
       onMessage,
       logger,
-      report: () => ({
-        agentDescription: describeAgent({ serviceName: options.serviceName, ...optionalVersion(serviceVersion()), instanceUid: uuidToString(uid), platform, labels: options.labels ?? {}, ...(options.hostName ? { hostName: options.hostName } : {}) }),
-        ...(componentHealth ? { health: componentHealth } : {}),
-        ...(sync ? { packageStatuses: sync.statuses() } : {}),
-      }),
+      report,
     });
     const transportOptions = { ...options.server, session, logger, ...(options.random ? { random: options.random } : {}) };
     return options.server.transport === 'http' ? createHttpTransport(transportOptions) : createWsTransport(transportOptions);
@@ -137,19 +139,10 @@ export function createAgent(options: AgentOptions): Agent {
 
   return {
     async start() {
-      state = await store.load();
-      uid = state.instanceUid ? uuidFromString(state.instanceUid) : uuidv7();
-      if (!state.instanceUid) {
-        state.instanceUid = uuidToString(uid);
-        await store.save(state);
-      }
-      const interrupted = await options.installer.start();
-      if (interrupted) {
-        // Report the undone install as failed and never retry that hash: a new binary that
-        // takes the host down with it must not do so again at every restart.
-        state.failures[interrupted.name] = { version: interrupted.version, hash: interrupted.hash, error: `E_HEALTH: the agent stopped while ${interrupted.version} was in its health window; the previous binary was restored at the next start` };
-        await store.save(state);
-      }
+      // Read the state first: an unreadable state file stops the start before any process runs.
+      const loaded = await store.load();
+      state = await initState(store, loaded, await options.installer.start());
+      uid = uuidFromString(state.instanceUid ?? '');
       sync = createPackageSync({
         store,
         state,
@@ -175,6 +168,20 @@ export function createAgent(options: AgentOptions): Agent {
     },
     idle: async () => sync?.idle(),
   };
+}
+
+/**
+ * Completes the loaded state: creates the instance uid on the first start, and records an install
+ * the crash repair undid as failed — never retried for that hash, so a new binary that
+ * takes the host down with it does not do so again at every restart.
+ */
+async function initState(store: StateStore, state: AgentLocalState, interrupted: InterruptedInstall | undefined): Promise<AgentLocalState> {  state.instanceUid ??= uuidToString(uuidv7());
+  if (interrupted) {
+    const error = `E_HEALTH: the agent stopped while ${interrupted.version} was in its health window; the previous binary was restored at the next start`;
+    state.failures[interrupted.name] = { version: interrupted.version, hash: interrupted.hash, error };
+  }
+  await store.save(state);
+  return state;
 }
 
 function optionalVersion(version: string | undefined): { serviceVersion?: string } {
