@@ -42,7 +42,9 @@ export function placeAgents(input: PlacementInput): Record<string, AgentPlacemen
     if (ring === NOT_GOVERNED) continue;
     const uid = (agents[index] as AgentObservation).uid;
     if (ring === UNASSIGNED) {
-      placements[uid] = shared(ring, placeClosed(input, index, 'unassigned'));
+      // "Reported, never upgraded": not even to the stable release.
+      put(input, index, closedOffer(agents[index] as AgentObservation, input.packageName, input.packageType, undefined, false, undefined));
+      placements[uid] = shared(ring, 'unassigned');
       continue;
     }
     const state = placeInRing(input, index, ring);

@@ -57,8 +57,10 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const rings = advanceRings(policy, fleet, newRollout ? undefined : previous, machine);
   const windowOpen = isWindowOpen(spec.windows, ctx.now);
   const mode = offerMode(rings, aborted, stable !== undefined, spec.paused === true || !windowOpen);
+  // A rollout completing in this plan makes the target stable now, not one plan later.
+  const completes = !aborted && rings.every((ring) => ring.phase === 'Succeeded');
   const placements = placeAgents({
-    agents: ctx.agents, fleet, rings, packageName, packageType, target, stable, mode,
+    agents: ctx.agents, fleet, rings, packageName, packageType, target, stable: completes ? target : stable, mode,
     budgets: budgets(fleet, strategy), installTimeoutMs: strategy.installTimeoutMs, desired: ctx.desired,
   });
   const summary = summarizePhase({ rings, aborted, paused: spec.paused === true, windowOpen, release: spec.release, stableRelease: previous?.stableRelease });

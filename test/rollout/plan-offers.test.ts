@@ -44,6 +44,13 @@ describe('offers are the full set', () => {
     expect(offeredVersions(result)).toEqual({ old: '1.4.0', newer: 'keep:1.6.0', odd: '1.4.0', same: '1.4.0' });
   });
 
+  it('never upgrades unassigned agents, not even to the stable release', () => {
+    const partial: Ring[] = [{ name: 'canary', selector: { matchLabels: { canary: 'true' } } }];
+    const result = plan({ policies: [policy(r16.metadata.name, partial)], releases: [r14, r15, r16], agents: [withInstalled(agent('u'), r14)], previous: completed(r15, [{ name: 'all' }]) });
+    expect(states(result)).toEqual({ u: 'unassigned' });
+    expect(offeredVersions(result)).toEqual({ u: 'keep:1.4.0' });
+  });
+
   it('offers nothing to agents no policy governs or that accept no packages', () => {
     const result = plan({
       policies: [policy(r15.metadata.name, rings, { selector: { matchLabels: { team: 'a' } } })],
