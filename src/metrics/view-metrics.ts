@@ -16,6 +16,12 @@ const SEGMENT_LABEL: Record<(typeof BAR_SEGMENTS)[number], string> = {
  * and rings that disappeared vanish at the next scrape (gauges are reset first).
  */
 export function registerViewMetrics(registry: Registry, view: () => OperatorView | undefined): void {
+  for (const register of [registerAgents, registerPolicyPhase, registerRingPhase, registerRingAgents]) register(registry, view);
+}
+
+type ViewSource = () => OperatorView | undefined;
+
+function registerAgents(registry: Registry, view: ViewSource): void {
   new Gauge({
     name: 'ringmaster_agents', help: 'Agents known to the OpAMP server, by whether they are connected.',
     labelNames: ['online'], registers: [registry],
@@ -27,6 +33,9 @@ export function registerViewMetrics(registry: Registry, view: () => OperatorView
       this.set({ online: 'false' }, agents.length - online);
     },
   });
+}
+
+function registerPolicyPhase(registry: Registry, view: ViewSource): void {
   new Gauge({
     name: 'ringmaster_policy_phase', help: 'Phase of each rollout policy: 1 for the current phase, 0 for the others.',
     labelNames: ['policy', 'phase'], registers: [registry],
@@ -38,6 +47,9 @@ export function registerViewMetrics(registry: Registry, view: () => OperatorView
       }
     },
   });
+}
+
+function registerRingPhase(registry: Registry, view: ViewSource): void {
   new Gauge({
     name: 'ringmaster_ring_phase', help: 'Current phase of each ring (value 1; the phase is the label).',
     labelNames: ['policy', 'ring', 'phase'], registers: [registry],
@@ -51,6 +63,9 @@ export function registerViewMetrics(registry: Registry, view: () => OperatorView
       }
     },
   });
+}
+
+function registerRingAgents(registry: Registry, view: ViewSource): void {
   new Gauge({
     name: 'ringmaster_ring_agents', help: 'Agents of each ring by state: installed, in_flight, failed, waiting, incompatible, offline.',
     labelNames: ['policy', 'ring', 'state'], registers: [registry],
