@@ -51,7 +51,7 @@ export const registerPlan: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--head <rev>', 'revision with the change', 'HEAD')
     .option('--path <dir>', 'folder of the manifests in the repository', '')
     .option('--status-dir <dir>', 'status folder under --path (policy statuses, inventory.json)', 'status')
-    .option('--inventory <file>', 'inventory file on disk (default: <path>/<status-dir>/inventory.json committed at base)')
+    .option('--inventory <file>', 'inventory file on disk, relative to the current directory (default: <path>/<status-dir>/inventory.json committed at base)')
     .option('--server <url>', `live fleet from a running server's /api/v1/agents (token from $${TOKEN_ENV})`)
     .option('--format <format>', 'markdown | text | json', 'text')
     .option('--exit-code', 'exit 1 when the change alters any release or policy')
@@ -80,7 +80,7 @@ async function planFromOptions(options: PlanOptions): Promise<PlanReport> {
       readManifestSetAt(repo, head, layout),
       readCommittedStatus(repo, base, layout),
     ]);
-    const inventory = await readFleet(options, committed.inventory, options.base);
+    const inventory = await readFleet(options, committed.inventory);
     return buildPlan({
       base: baseSet,
       head: headSet,
@@ -93,7 +93,7 @@ async function planFromOptions(options: PlanOptions): Promise<PlanReport> {
   });
 }
 
-async function readFleet(options: PlanOptions, committed: { path: string; text: string } | undefined, baseName: string): Promise<PlanInputs['inventory']> {
+async function readFleet(options: PlanOptions, committed: { path: string; text: string } | undefined): Promise<PlanInputs['inventory']> {
   const maxAgents = Number(options.maxAgents);
   if (options.server !== undefined) {
     const token = process.env[TOKEN_ENV];
@@ -109,8 +109,8 @@ async function readFleet(options: PlanOptions, committed: { path: string; text: 
     const parsed = parseInventory(text, options.inventory, maxAgents);
     return { agents: parsed.agents, source: options.inventory, ...(parsed.generatedAt ? { generatedAt: parsed.generatedAt } : {}) };
   }
-  if (!committed) return { agents: [], source: `no inventory committed at ${baseName}` };
-  const source = `${committed.path}@${baseName}`;
+  if (!committed) return { agents: [], source: `no inventory committed at ${options.base}` };
+  const source = `${committed.path}@${options.base}`;
   const parsed = parseInventory(committed.text, source, maxAgents);
   return { agents: parsed.agents, source, ...(parsed.generatedAt ? { generatedAt: parsed.generatedAt } : {}) };
 }
