@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { InventoryAgent } from '../../src/controller/ports.ts';
 import type { PolicyStatus } from '../../src/manifests/types.ts';
 import { buildPlan, type PlanInputs } from '../../src/plan/build-plan.ts';
+import { renderMarkdown } from '../../src/plan/render/markdown.ts';
+import { renderText } from '../../src/plan/render/text.ts';
 import { load, policyYaml, releaseYaml } from './manifest-text.ts';
 
 const NOW = Date.parse('2026-11-21T10:00:00Z');
@@ -53,6 +55,24 @@ describe('which policies are planned', () => {
     const report = buildPlan(inputs({ ...R14, 'p.yaml': policyYaml('1.4.0') }, { ...R14 }));
     expect(report.policies).toEqual([expect.objectContaining({ policy: 'otelcol-custom', change: 'removed', from: { name: 'otelcol-custom-1.4.0', package: 'otelcol-custom', version: '1.4.0' }, rings: [] })]);
     expect(report.policies[0]?.to).toBeUndefined();
+  });
+});
+
+describe('agents left out', () => {
+  it('agents the policy selects but no ring takes are unassigned, with example hosts, in every format', () => {
+    const rings = `
+    - {name: canary, selector: {matchLabels: {canary: "true"}}, bake: 30m}`;
+    const report = buildPlan(inputs({ ...R14, 'p.yaml': policyYaml('1.4.0') }, { ...R14, ...R15, 'p.yaml': policyYaml('1.5.0', { rings }) }));
+    const plan = report.policies[0];
+    expect(plan?.rings.map((r) => r.agents)).toEqual([2]);
+    expect(plan?.unassigned).toEqual({ agents: 8, exampleHosts: ['h-03', 'h-04', 'h-05', 'h-06', 'h-07'] });
+    expect(renderMarkdown(report)).toContain('**Unassigned** (selected by the policy, by no ring; never upgraded): 8 agents, e.g. `h-03`, `h-04`, `h-05`, `h-06`, `h-07`');
+    expect(renderText(report)).toContain('  unassigned: 8 agents (h-03, h-04, h-05, h-06, h-07)');
+  });
+
+  it('--example-hosts bounds the examples', () => {
+    const report = buildPlan({ ...inputs({ ...R14, 'p.yaml': policyYaml('1.4.0') }, { ...R14, ...R15, 'p.yaml': policyYaml('1.5.0') }), exampleHosts: 1 });
+    expect(report.policies[0]?.rings.map((r) => r.exampleHosts)).toEqual([['h-01'], ['h-03']]);
   });
 });
 
