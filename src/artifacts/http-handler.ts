@@ -58,7 +58,7 @@ export function createArtifactHandler(options: ArtifactHandlerOptions): Artifact
     if (denied) return sendError(res, denied.status, denied.code, denied.message, { ...REALM, connection: 'close' });
     if (route.kind === 'index') return sendJson(req, res, await options.store.index());
     if (route.kind === 'manifest') {
-      const manifest = await options.store.manifest(route.version);
+      const manifest = await options.store.manifest(route.version.package, route.version.version);
       if (!manifest) return sendError(res, 404, 'E_ARTIFACT_NOT_FOUND', `no version ${route.version.version} of ${route.version.package}`);
       return sendJson(req, res, manifest);
     }

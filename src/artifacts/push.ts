@@ -54,7 +54,7 @@ export async function pushPackage(o: PushPackageOptions): Promise<PushPackageOut
 /** The manifest of a version at `target`, or undefined. */
 export async function readTargetManifest(target: PushTarget, v: { package: string; version: string }): Promise<VersionManifest | undefined> {
   if (target.kind === 'server') return fetchRemoteManifest(target, v);
-  return createArtifactStore({ root: target.root }).manifest(v);
+  return createArtifactStore({ root: target.root }).manifest(v.package, v.version);
 }
 
 /** Lowercase hex SHA-256 of a file, streamed. */

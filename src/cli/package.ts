@@ -98,7 +98,7 @@ function targetOf(o: TargetOptions): PushTarget {
     const token = o.token ?? process.env['RINGMASTER_TOKEN'];
     return { kind: 'server', server: o.server, ...(token ? { token } : {}) };
   }
-  return { kind: 'dir', root: o.dir ?? process.env['RINGMASTER_PACKAGES_DIR'] ?? DEFAULT_PACKAGES_DIR };
+  return { kind: 'dir', root: o.dir ?? (process.env['RINGMASTER_PACKAGES_DIR'] || DEFAULT_PACKAGES_DIR) };
 }
 
 async function runPush(file: string, o: PushOptions, io: CliIo): Promise<void> {

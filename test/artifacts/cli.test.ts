@@ -68,7 +68,7 @@ describe('ringmaster package push / verify (signing round trip)', () => {
     const r = await verify(build, signature);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('signature OK');
-    const m = await createArtifactStore({ root: join(dir, 'store-sign') }).manifest({ package: 'otelcol-acme', version: '1.5.0' });
+    const m = await createArtifactStore({ root: join(dir, 'store-sign') }).manifest('otelcol-acme', '1.5.0');
     expect(m?.files[0]?.signature).toBe(signature);
   });
 

@@ -197,7 +197,7 @@ describe('uploads', () => {
     const disabled = await put(other, 'x');
     expect(disabled.status).toBe(403);
     expect(JSON.parse(disabled.body.toString()).error.code).toBe('E_UPLOAD_DISABLED');
-    expect(await store.manifest({ package: 'otelcol-acme', version: '1.5.0' })).toBeUndefined();
+    expect(await store.manifest('otelcol-acme', '1.5.0')).toBeUndefined();
   });
 
   it('takes type, signature, requirements, metadata and digest from headers or from the query', async () => {
@@ -211,12 +211,12 @@ describe('uploads', () => {
       'ringmaster-content-sha256': sha('addon'),
     });
     expect(r.status).toBe(201);
-    const m = await store.manifest({ package: 'otelcol-acme', version: '1.5.0' });
+    const m = await store.manifest('otelcol-acme', '1.5.0');
     expect(m).toMatchObject({ type: 'Addon', requires: [{ package: 'otelcol', range: '>=1.0.0' }, { package: 'base', range: '^2.0.0' }], metadata: { components: { receivers: ['otlp'] } } });
     expect(m?.files[0]?.signature).toBe(signature);
     const q = `?type=Addon&requires=${encodeURIComponent('otelcol@>=1.0.0')}&metadata=${encodeURIComponent('{"a":1}')}&sha256=${sha('q')}`;
     expect((await put(`${FILE.replace('1.4.2', '7.0.0')}${q}`, 'q')).status).toBe(201);
-    expect(await store.manifest({ package: 'otelcol-acme', version: '7.0.0' })).toMatchObject({ type: 'Addon', metadata: { a: 1 } });
+    expect(await store.manifest('otelcol-acme', '7.0.0')).toMatchObject({ type: 'Addon', metadata: { a: 1 } });
   });
 
   it.each([
@@ -229,7 +229,7 @@ describe('uploads', () => {
     const r = await put(other, 'body', headers);
     expect(r.status).toBe(status);
     expect(JSON.parse(r.body.toString()).error.code).toBe(code);
-    expect(await store.manifest({ package: 'otelcol-acme', version: '1.5.0' })).toBeUndefined();
+    expect(await store.manifest('otelcol-acme', '1.5.0')).toBeUndefined();
   });
 
   it('answers 413 beyond the upload limit, by Content-Length or while streaming (chunked)', async () => {
@@ -246,7 +246,7 @@ describe('uploads', () => {
       Readable.from([Buffer.alloc(600), Buffer.alloc(600)]).pipe(req); // no Content-Length: chunked
     });
     expect(streamed).toBe(413);
-    expect(await store.manifest({ package: 'otelcol-acme', version: '1.5.0' })).toBeUndefined();
+    expect(await store.manifest('otelcol-acme', '1.5.0')).toBeUndefined();
     expect(await readdir(join(root, '.tmp'))).toEqual([]);
   });
 
@@ -257,7 +257,7 @@ describe('uploads', () => {
     await eventually(async () => (await readdir(join(root, '.tmp')).catch(() => [])).length === 1);
     req.destroy();
     await eventually(async () => (await readdir(join(root, '.tmp'))).length === 0);
-    expect(await store.manifest({ package: 'otelcol-acme', version: '1.5.0' })).toBeUndefined();
+    expect(await store.manifest('otelcol-acme', '1.5.0')).toBeUndefined();
     await expect(readdir(join(root, 'otelcol-acme', '1.5.0'))).rejects.toThrow();
     expect((await put(other, 'complete')).status).toBe(201);
   });

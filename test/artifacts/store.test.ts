@@ -66,7 +66,7 @@ describe('artifact store', () => {
     await expect(store.put(Readable.from(['x']), { ...coords, signature: otherSig })).rejects.toThrow(ArtifactConflictError);
     // Omitting version-level fields inherits them; platforms accumulate, sorted.
     await store.put(Readable.from(['y']), other);
-    const m = await store.manifest(coords);
+    const m = await store.manifest(coords.package, coords.version);
     expect(m?.type).toBe('Addon');
     expect(m?.files.map((f) => `${f.os}/${f.arch}`)).toEqual(['darwin/arm64', 'linux/amd64']);
     expect(m?.files[1]?.signature).toBe(signature);
@@ -123,7 +123,7 @@ describe('artifact store', () => {
       ...platforms.map((arch) => createArtifactStore({ root }).put(Readable.from([arch]), { ...coords, arch })),
     ]);
     expect(results.filter((r) => r.created)).toHaveLength(platforms.length);
-    const m = await store.manifest(coords);
+    const m = await store.manifest(coords.package, coords.version);
     expect(m?.files.map((f) => f.arch).sort()).toEqual([...platforms].sort());
   });
 
@@ -148,7 +148,7 @@ describe('artifact store', () => {
       await mkdir(join(outside, 'pkg', '1.0.0'), { recursive: true });
       await writeFile(join(outside, 'pkg', '1.0.0', 'manifest.json'), '{}');
       await symlink(join(outside, 'pkg'), join(root, 'evil'));
-      await expect(store.manifest({ package: 'evil', version: '1.0.0' })).rejects.toBeInstanceOf(ArtifactOutsideRootError);
+      await expect(store.manifest('evil', '1.0.0')).rejects.toBeInstanceOf(ArtifactOutsideRootError);
       expect((await store.list()).map((m) => m.package)).toEqual(['otelcol-acme']);
     } finally {
       await rm(outside, { recursive: true, force: true });
