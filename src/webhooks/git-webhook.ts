@@ -75,7 +75,9 @@ function pushInfo(provider: WebhookProvider, payload: Record<string, unknown>): 
 export function createGitWebhookHandler(options: GitWebhookOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const path = options.path ?? '/hooks/git';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
-  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'git-webhook' });
+  const base = options.logger ?? pino({ level: 'silent' });
+  // Keep a caller's `component` binding: pino would print the key twice.
+  const logger = base.bindings().component ? base : base.child({ component: 'git-webhook' });
   const secrets = { ...(options.githubSecret ? { githubSecret: options.githubSecret } : {}), ...(options.gitlabToken ? { gitlabToken: options.gitlabToken } : {}) };
   if (!secrets.githubSecret && !secrets.gitlabToken) logger.warn('no webhook secret configured: every webhook request will be refused (401)');
 

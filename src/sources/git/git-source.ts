@@ -68,7 +68,9 @@ export function createGitManifestSource(options: GitSourceOptions): ManifestSour
   const url = validateUrl(options.url);
   const branch = validateBranch(options.branch ?? 'main');
   const path = normalizeTreePath(options.path);
-  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'git-source', url: redactUrl(url), branch });
+  const base = options.logger ?? pino({ level: 'silent' });
+  // Keep a caller's `component` binding: pino would print the key twice.
+  const logger = base.child({ ...(base.bindings().component ? {} : { component: 'git-source' }), url: redactUrl(url), branch });
   const remote = { url, ...(options.auth ? { auth: options.auth } : {}), ...(options.gitTimeoutMs ? { timeoutMs: options.gitTimeoutMs } : {}) };
   const listeners = new Set<(snapshot: ManifestSnapshot) => void>();
   const stats: GitSourceStats = { fetches: 0, fetchErrors: 0, consecutiveErrors: 0, changes: 0 };

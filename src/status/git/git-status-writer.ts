@@ -84,7 +84,9 @@ function targetOf(options: GitStatusWriterOptions, logger: Logger): StatusTarget
  */
 export function createGitStatusWriter(options: GitStatusWriterOptions): StatusWriter & { stats(): GitStatusStats } {
   const folder = statusFolderOf(options);
-  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'git-status', url: redactUrl(options.url) });
+  const base = options.logger ?? pino({ level: 'silent' });
+  // Keep a caller's `component` binding: pino would print the key twice.
+  const logger = base.child({ ...(base.bindings().component ? {} : { component: 'git-status' }), url: redactUrl(options.url) });
   const target = targetOf(options, logger);
   let prepared: Promise<void> | undefined;
   const prepare = (): Promise<void> => (prepared ??= ensureBareRepository(options.workDir).catch((err: unknown) => {
