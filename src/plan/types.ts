@@ -123,6 +123,7 @@ export type WarningCode =
   | 'platform-without-artifact'
   | 'rollout-restarted'
   | 'approval-unknown-ring'
+  | 'max-failures-rounds-to-zero'
   | 'base-invalid';
 
 /** Something a careful reviewer would raise. Sorted by policy, then code, then ring. */

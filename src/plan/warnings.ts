@@ -30,6 +30,7 @@ export function warnPolicy(input: WarningInput): PlanWarning[] {
     ...platformsWithoutArtifact(input),
     ...restartedRollout(input),
     ...unknownApprovals(input),
+    ...toleranceRoundsToZero(input),
   ];
 }
 
@@ -127,4 +128,16 @@ function unknownApprovals({ head }: WarningInput): PlanWarning[] {
   return (head.spec.approvals ?? [])
     .filter((name) => !rings.has(name))
     .map((name) => ({ code: 'approval-unknown-ring' as const, policy: head.metadata.name, ring: name, message: `spec.approvals names ring ${name}, which the policy does not have (rings: ${[...rings].join(', ')})` }));
+}
+
+// A percent tolerance meant to allow some failures allows none on a small ring.
+function toleranceRoundsToZero({ plan, head }: WarningInput): PlanWarning[] {
+  return plan.rings
+    .filter((r) => r.agents > 0 && r.gates.maxFailures.endsWith('%') && r.gates.maxFailures !== '0%' && r.gates.maxFailuresAgents === 0)
+    .map((r) => ({
+      code: 'max-failures-rounds-to-zero' as const,
+      policy: head.metadata.name,
+      ring: r.name,
+      message: `ring ${r.name}: maxFailures ${r.gates.maxFailures} of ${r.agents} agents rounds down to 0, so the first failure halts the ring; write a count (maxFailures: 1) if one failure is acceptable`,
+    }));
 }

@@ -124,6 +124,19 @@ describe('warnings', () => {
   });
 });
 
+describe('tolerance', () => {
+  it('a percent maxFailures that rounds to 0 agents on a small ring is flagged; a count of 0 is a choice', () => {
+    const rings = `
+    - {name: canary, selector: {matchLabels: {canary: "true"}}, maxFailures: "10%"}
+    - {name: zero, percent: 50, maxFailures: 0}
+    - {name: everyone, maxFailures: "25%"}`;
+    const report = buildPlan(inputs({ ...R14, 'p.yaml': policyYaml('1.4.0') }, { ...R14, ...R15, 'p.yaml': policyYaml('1.5.0', { rings }) }));
+    expect(report.warnings.filter((w) => w.code === 'max-failures-rounds-to-zero').map((w) => w.message)).toEqual([
+      'ring canary: maxFailures 10% of 2 agents rounds down to 0, so the first failure halts the ring; write a count (maxFailures: 1) if one failure is acceptable',
+    ]);
+  });
+});
+
 describe('determinism', () => {
   it('the same inputs in another order give the same report', () => {
     const base = { ...R14, 'p.yaml': policyYaml('1.4.0') };
