@@ -1,8 +1,10 @@
 import { buildProgram, runProgram, type CliIo, type RegisterCommand } from './program.ts';
 import { registerAgent } from './agent.ts';
+import { registerDemo } from './demo.ts';
 import { registerKeys } from './keys.ts';
 import { registerPackage } from './package.ts';
 import { registerPlan } from './plan.ts';
+import { registerServe } from './serve.ts';
 import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 
@@ -12,9 +14,11 @@ import { registerValidate } from './validate.ts';
  */
 const commands: RegisterCommand[] = [
   registerAgent,
+  registerDemo,
   registerKeys,
   registerPackage,
   registerPlan,
+  registerServe,
   registerStatus,
   registerValidate,
 ];

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ManifestFile, PackageRelease, PolicyStatus, RolloutPolicy } from '../manifests/types.ts';
+import type { ManifestFile, PackageRelease, PolicyStatus, RolloutPolicy, SourceLocation } from '../manifests/types.ts';
 import type { PlanInput, PlanResult, RolloutEvent } from '../rollout/types.ts';
 import type { Clock, FleetView, ManifestSnapshot, ManifestSource, OfferSink, StatusWriter } from './ports.ts';
 import { clearStalled, markStalled, type RevisionError } from './stalled.ts';
@@ -9,6 +9,8 @@ export interface LoadedManifests {
   releases: PackageRelease[];
   policies: RolloutPolicy[];
   diagnostics: ReadonlyArray<RevisionError & { severity: 'error' | 'warning' }>;
+  /** `"<Kind>/<name>"` → where the object was declared (Git mode). */
+  locations?: ReadonlyMap<string, SourceLocation>;
 }
 
 /** The pure functions the loop calls, injected so the loop never holds rollout logic itself. */

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { ConfigError, resolveServeConfig, type ServeFlags } from '../serve/config.ts';
+import { startServer } from '../serve/server.ts';
+import { createCliLogger } from './logger.ts';
+import { CliExit, EXIT_USAGE, type CliIo } from './program.ts';
+
+/** `ringmaster serve`: the controller, OpAMP server, artifact store and API in one process. */
+export function registerServe(program: Command, _io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the controller: watch the fleet repository, serve OpAMP agents and artifacts, write status back')
+    .option('--config <file>', 'configuration file (ringmaster.yaml); flags and environment take precedence')
+    .option('--git <url|path>', 'fleet repository to watch (env RINGMASTER_GIT_URL)')
+    .option('--branch <name>', 'branch to watch (default main)')
+    .option('--path <dir>', 'folder of the repository holding the manifests (default: the root)')
+    .option('--interval <duration>', 'poll interval (default 30s); a push webhook triggers at once')
+    .option('--status-branch <name>', 'branch for status commits (default: the watched branch)')
+    .option('--status-interval <duration>', 'at most one status commit per interval (default 10s)')
+    .option('--listen <host:port>', 'address to serve on (default 0.0.0.0:4320)')
+    .option('--public-url <url>', 'base URL agents use to reach this server (artifact downloads)')
+    .option('--data-dir <dir>', 'working data: Git clones, packages (default ./data)')
+    .option('--packages-dir <dir>', 'artifact store (default <data-dir>/packages; env RINGMASTER_PACKAGES_DIR)')
+    .option('--tls-cert <file>', 'TLS certificate (PEM)')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--tls-client-ca <file>', 'accept agents with a client certificate signed by this CA')
+    .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
+    .addHelpText('after', `
+Secrets come from the environment (or NAME_FILE pointing at a file), never from flags:
+  RINGMASTER_AGENT_TOKENS     bearer tokens agents must present (comma/newline separated)
+  RINGMASTER_ADMIN_TOKENS     tokens allowed to upload packages
+  RINGMASTER_DOWNLOAD_TOKENS  when set, artifact downloads need one (handed to agents in offers)
+  RINGMASTER_API_TOKENS       read access to the API, dashboard and /metrics
+  RINGMASTER_GIT_TOKEN        HTTPS token for the fleet repository (or RINGMASTER_GIT_SSH_KEY_FILE)
+  RINGMASTER_WEBHOOK_SECRET   GitHub webhook secret;  RINGMASTER_GITLAB_TOKEN  GitLab webhook token
+See docs/configuration.md.`)
+    .action(async (flags: ServeFlags) => {
+      let config;
+      try {
+        config = resolveServeConfig(flags, process.env);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliExit(EXIT_USAGE, `ringmaster serve: ${err.message}`);
+        throw err;
+      }
+      const logger = createCliLogger(config.logLevel);
+      const server = await startServer(config, { logger });
+      await waitForSignal();
+      logger.info('shutting down: finishing the status commit and closing agent connections');
+      await server.close();
+      logger.flush();
+    });
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
