@@ -127,7 +127,7 @@ function policy(name: string, target: string): RolloutPolicy {
 }
 
 /** Builds the whole plan input for `count` agents. */
-function benchInput(count = 100_000): PlanInput {
+export function benchInput(count = 100_000): PlanInput {
   const core14 = release('otelcol', '1.4.0', 'TopLevel');
   const core15 = release('otelcol', '1.5.0', 'TopLevel');
   const addonA = release('filelog-addon', '0.2.0', 'Addon');
