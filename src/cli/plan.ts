@@ -49,7 +49,7 @@ export const registerPlan: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--repo <dir>', 'Git repository holding the manifests', '.')
     .option('--base <rev>', 'revision the change is merged into', 'origin/main')
     .option('--head <rev>', 'revision with the change', 'HEAD')
-    .option('--path <dir>', 'folder of the manifests in the repository', '')
+    .option('--path <dir>', 'folder of the manifests, relative to the repository root', '.')
     .option('--status-dir <dir>', 'status folder under --path (policy statuses, inventory.json)', 'status')
     .option('--inventory <file>', 'inventory file on disk, relative to the current directory (default: <path>/<status-dir>/inventory.json committed at base)')
     .option('--server <url>', `live fleet from a running server's /api/v1/agents (token from $${TOKEN_ENV})`)
