@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   generateKeyPair,
@@ -125,5 +129,29 @@ describe('signPackage / verifyPackageSignature', () => {
 
   it('is deterministic (Ed25519): the same key and subject give the same signature', () => {
     expect(signPackage(keys.privateKeyPem, subject)).toBe(signature);
+  });
+});
+
+function hasOpenssl(): boolean {
+  try {
+    return /^OpenSSL 3/.test(execFileSync('openssl', ['version'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+}
+
+describe('interoperability', () => {
+  it.skipIf(!hasOpenssl())('an independent implementation (OpenSSL 3) verifies the documented message and signature', () => {
+    const keys = generateKeyPair();
+    const dir = mkdtempSync(join(tmpdir(), 'rm-openssl-'));
+    try {
+      writeFileSync(join(dir, 'message'), signatureMessage(subject));
+      writeFileSync(join(dir, 'signature'), Buffer.from(signPackage(keys.privateKeyPem, subject), 'base64'));
+      writeFileSync(join(dir, 'key.pub'), keys.publicKeyPem);
+      const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'key.pub'), '-rawin', '-in', join(dir, 'message'), '-sigfile', join(dir, 'signature')], { encoding: 'utf8' });
+      expect(out).toContain('Signature Verified Successfully');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
