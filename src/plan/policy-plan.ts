@@ -25,42 +25,39 @@ export interface PolicyPlanInput {
 /** The plan of one added, changed or removed policy. */
 export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   const name = (input.head ?? input.base)?.metadata.name ?? '';
-  const plan: PolicyPlan = {
-    policy: name,
-    change: input.change,
-    selected: 0,
-    rings: [],
-    unassigned: { agents: 0, exampleHosts: [] },
-    incompatible: [],
-    minDuration: { ms: 0, text: '0s' },
-    pendingApprovals: [],
-  };
-  if (input.base) plan.from = releaseRef(input.base.spec.release, input.baseReleases);
+  const from = input.base ? { from: releaseRef(input.base.spec.release, input.baseReleases) } : {};
   const head = input.head;
-  if (!head) return plan;
-  plan.to = releaseRef(head.spec.release, input.headReleases);
+  if (!head) {
+    const none = { agents: 0, exampleHosts: [] };
+    return { policy: name, change: input.change, ...from, selected: 0, rings: [], unassigned: none, incompatible: [], minDuration: { ms: 0, text: '0s' }, pendingApprovals: [] };
+  }
   const membership = input.result.membership.find((m) => m.policy === name) ?? { policy: name, agents: {} };
   const status = input.result.statuses[name];
-  if (status) plan.phase = status.phase;
   const target = input.headReleases.get(head.spec.release);
-  plan.selected = Object.keys(membership.agents).length;
-  plan.rings = planRings({
-    policy: head,
-    membership,
-    agents: input.agents,
-    offers: input.offers,
-    ...(target ? { target: { package: target.spec.package, release: target.metadata.name, offers: buildReleaseOffers(target) } } : {}),
-    phases: new Map((status?.rings ?? []).map((r) => [r.name, r.phase])),
-    exampleHosts: input.exampleHosts,
-  });
   const unassigned = agentsWhere(membership, input.agents, (p) => p.ring === null);
-  plan.unassigned = { agents: unassigned.length, exampleHosts: exampleHosts(unassigned, input.exampleHosts) };
-  plan.incompatible = incompatibleAgents(membership, input.agents, target);
-  plan.minDuration = minDuration(head);
-  plan.pendingApprovals = head.spec.rings
-    .filter((r) => r.requireApproval === true && !(head.spec.approvals ?? []).includes(r.name))
-    .map((r) => r.name);
-  return plan;
+  return {
+    policy: name,
+    change: input.change,
+    ...from,
+    to: releaseRef(head.spec.release, input.headReleases),
+    ...(status ? { phase: status.phase } : {}),
+    selected: Object.keys(membership.agents).length,
+    rings: planRings({
+      policy: head,
+      membership,
+      agents: input.agents,
+      offers: input.offers,
+      ...(target ? { target: { package: target.spec.package, release: target.metadata.name, offers: buildReleaseOffers(target) } } : {}),
+      phases: new Map((status?.rings ?? []).map((r) => [r.name, r.phase])),
+      exampleHosts: input.exampleHosts,
+    }),
+    unassigned: { agents: unassigned.length, exampleHosts: exampleHosts(unassigned, input.exampleHosts) },
+    incompatible: incompatibleAgents(membership, input.agents, target),
+    minDuration: minDuration(head),
+    pendingApprovals: head.spec.rings
+      .filter((r) => r.requireApproval === true && !(head.spec.approvals ?? []).includes(r.name))
+      .map((r) => r.name),
+  };
 }
 
 function releaseRef(name: string, releases: ReadonlyMap<string, PackageRelease>): ReleaseRef {
