@@ -42,4 +42,23 @@ describe('agent: addons and the never-deleted top-level package', () => {
       await agent.stop();
     }
   });
+
+  it('restores the previous addon file when the hook fails, and reports why', async () => {
+    const host = await createHost(world);
+    const { agent, uid } = await host.startAgent();
+    try {
+      const v1 = await world.publish({ name: 'processors-extra', type: 'Addon', version: '1.0.0', bytes: Buffer.from('processors: {batch: {}}\n') });
+      world.offer(uid, { 'processors-extra': v1.offered });
+      await waitFor(() => world.history(uid, 'processors-extra').at(-1) === 'Installed', 'v1 installed');
+      const v2 = await world.publish({ name: 'processors-extra', type: 'Addon', version: '1.1.0', bytes: Buffer.from('processors: {FAIL_HOOK: {}}\n') });
+      world.offer(uid, { 'processors-extra': v2.offered });
+      const seen = await waitFor(() => world.history(uid, 'processors-extra').at(-1) === 'InstallFailed' && world.agent(uid)?.packages['processors-extra'], 'v2 refused by the hook');
+      expect(seen).toMatchObject({ hasVersion: '1.0.0', offeredVersion: '1.1.0' });
+      expect(seen.error).toBe('E_INSTALL: addon hook failed, the previous file was restored: addon hook failed (exit code 1): reload failed: bad addon processors-extra');
+      expect((await readIfExists(join(host.addonsDir, 'processors-extra')))?.equals(v1.bytes)).toBe(true);
+      expect(await readIfExists(join(host.addonsDir, 'processors-extra.bak'))).toBeUndefined();
+    } finally {
+      await agent.stop();
+    }
+  });
 });

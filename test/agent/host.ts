@@ -17,6 +17,8 @@ export interface HostOptions {
   healthWindow?: string;
   /** Extra YAML lines under `trust:`. */
   trust?: string;
+  /** Dry-run timeout (default 10s). */
+  validateTimeout?: string;
   /** Collector crash-restart backoff start (default 200ms). */
   restartInitial?: string;
   /** Adds a sidecar `log-shipper` (a fake collector 0.1.0 on its own ports). */
@@ -50,7 +52,14 @@ export async function createHost(world: World, options: HostOptions = {}): Promi
   await writeFileIn(join(dir, 'collector.json'), JSON.stringify({ port, healthPort }));
   await writeFileIn(join(dir, 'keys', 'release.pub'), world.keys.publicKeyPem);
   const hookLog = join(dir, 'hook.log');
-  await writeFileIn(join(dir, 'hook.mjs'), `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(hookLog)}, process.argv.slice(2).join(' ') + '\\n');\n`);
+  // The hook logs its arguments; it fails for an addon whose content says FAIL_HOOK.
+  const hook = [
+    "import { appendFileSync, readFileSync } from 'node:fs';",
+    'const [action, name, path] = process.argv.slice(2);',
+    "if (action === 'installed' && readFileSync(path, 'utf8').includes('FAIL_HOOK')) { console.error('reload failed: bad addon ' + name); process.exit(1); }",
+    `appendFileSync(${JSON.stringify(hookLog)}, [action, name, path].join(' ') + '\\n');`,
+  ];
+  await writeFileIn(join(dir, 'hook.mjs'), `${hook.join('\n')}\n`);
   const transport = options.transport ?? 'ws';
   const [sidePort, sideHealthPort] = [await freePort(), await freePort()];
   const sidecarBinary = join(dir, 'bin', 'log-shipper');
@@ -86,7 +95,7 @@ collector:
   interpreter: ${JSON.stringify(process.execPath)}
   config: ./collector.json
   version: 1.4.0
-  validate: {timeout: 10s}
+  validate: {timeout: ${options.validateTimeout ?? '10s'}}
   healthUrl: http://127.0.0.1:${healthPort}/
   ports: [${port}]
   healthWindow: ${options.healthWindow ?? '1500ms'}
