@@ -4,7 +4,7 @@
  */
 import type { PackageType } from '../manifests/types.ts';
 import { offerFor, type ReleaseOffers } from './release-offers.ts';
-import { isNewer, unmetRequirement } from './requires.ts';
+import { isNewer, unmetRequirement, type NewerThan } from './requires.ts';
 import type { AgentObservation, OfferedPackage } from './types.ts';
 
 /**
@@ -13,7 +13,8 @@ import type { AgentObservation, OfferedPackage } from './types.ts';
  * something the agent lacks; then it keeps what it has. Without a stable release (before
  * any rollout succeeded) the agent keeps what it has too: its installed version is echoed
  * (no `file`, `hash` = its `agent_has_hash`). An agent with nothing installed gets no entry.
- * `sameSet` is what earlier policies already put in the agent's offer.
+ * `sameSet` is what earlier policies already put in the agent's offer; `newer` compares
+ * versions (a per-plan memo in the planner).
  */
 export function closedOffer(
   agent: AgentObservation,
@@ -22,10 +23,11 @@ export function closedOffer(
   stable: ReleaseOffers | undefined,
   forced: boolean,
   sameSet: Readonly<Record<string, OfferedPackage>> | undefined,
+  newer: NewerThan = isNewer,
 ): OfferedPackage | undefined {
   const stableEntry = offerFor(stable, agent.platform);
   const has = agent.packages[name];
-  if (stableEntry !== undefined && (forced || has?.hasHash === stableEntry.hash || !isNewer(has?.hasVersion, stableEntry.version))) {
+  if (stableEntry !== undefined && (forced || has?.hasHash === stableEntry.hash || !newer(has?.hasVersion, stableEntry.version))) {
     if (unmetRequirement(stable?.release.spec.requires, agent, sameSet) === undefined) return stableEntry;
   }
   return echoOffer(has?.hasHash, has?.hasVersion, type);

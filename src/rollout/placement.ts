@@ -9,6 +9,7 @@ import { failureReason, Progress, type ProgressCode } from './agent-progress.ts'
 import { closedOffer } from './closed-offer.ts';
 import { NOT_GOVERNED, Standing, UNASSIGNED, type PolicyFleet } from './fleet-tally.ts';
 import { offerFor, type ReleaseOffers } from './release-offers.ts';
+import type { NewerThan } from './requires.ts';
 import type { AgentObservation, AgentPlacement, AgentRolloutState, OfferedPackage } from './types.ts';
 
 /** `open`: new offers allowed; `hold`: none (paused, outside windows, halted); `return`: abort/rollback to stable. */
@@ -26,6 +27,8 @@ export interface PlacementInput {
   /** New offers each ring may still make (`maxConcurrent` minus in-flight); consumed. */
   budgets: number[];
   installTimeoutMs: number;
+  /** Version comparison, memoised per plan. */
+  newer: NewerThan;
   /** Offer sets by agent index; entries are added here (first policy wins). */
   desired: (Record<string, OfferedPackage> | undefined)[];
 }
@@ -92,7 +95,7 @@ function isStarted(phase: RingPhase): boolean {
 }
 
 function placeClosed(input: PlacementInput, index: number, state: AgentRolloutState, forced = false): AgentRolloutState {
-  put(input, index, closedOffer(input.agents[index] as AgentObservation, input.packageName, input.packageType, input.stable, forced, input.desired[index]));
+  put(input, index, closedOffer(input.agents[index] as AgentObservation, input.packageName, input.packageType, input.stable, forced, input.desired[index], input.newer));
   return state;
 }
 

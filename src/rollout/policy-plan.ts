@@ -12,6 +12,7 @@ import { summarizePhase } from './policy-phase.ts';
 import { policyEvents } from './policy-events.ts';
 import type { ReleaseOffers } from './release-offers.ts';
 import { advanceRing, type RingMachineContext } from './ring-machine.ts';
+import { memoizedIsNewer } from './requires.ts';
 import { specHash } from './spec-hash.ts';
 import { resolveRingGates, resolveStrategy, type ResolvedStrategy } from './strategy.ts';
 import { formatTime } from './time.ts';
@@ -61,7 +62,7 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const completes = !aborted && rings.every((ring) => ring.phase === 'Succeeded');
   const placements = placeAgents({
     agents: ctx.agents, fleet, rings, packageName, packageType, target, stable: completes ? target : stable, mode,
-    budgets: budgets(fleet, strategy), installTimeoutMs: strategy.installTimeoutMs, desired: ctx.desired,
+    budgets: budgets(fleet, strategy), installTimeoutMs: strategy.installTimeoutMs, newer: memoizedIsNewer(), desired: ctx.desired,
   });
   const summary = summarizePhase({ rings, aborted, paused: spec.paused === true, windowOpen, release: spec.release, stableRelease: previous?.stableRelease });
   const status = assembleStatus(policy, ctx, newRollout, {

@@ -37,3 +37,21 @@ export function isNewer(candidate: string | undefined, reference: string): boole
   if (candidate === undefined || semver.valid(candidate) === null || semver.valid(reference) === null) return false;
   return semver.gt(candidate, reference);
 }
+
+/** A comparison of two versions, as {@link isNewer}. */
+export type NewerThan = (candidate: string | undefined, reference: string) => boolean;
+
+/**
+ * {@link isNewer} memoised for one plan: a fleet reports a handful of distinct versions,
+ * so each pair is parsed once instead of once per agent.
+ */
+export function memoizedIsNewer(): NewerThan {
+  const memo = new Map<string, Map<string | undefined, boolean>>();
+  return (candidate, reference) => {
+    let byCandidate = memo.get(reference);
+    if (byCandidate === undefined) memo.set(reference, (byCandidate = new Map()));
+    let newer = byCandidate.get(candidate);
+    if (newer === undefined) byCandidate.set(candidate, (newer = isNewer(candidate, reference)));
+    return newer;
+  };
+}
