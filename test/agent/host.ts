@@ -17,6 +17,8 @@ export interface HostOptions {
   healthWindow?: string;
   /** Extra YAML lines under `trust:`. */
   trust?: string;
+  /** Extra YAML lines under `server:` (token, caFile, …), each indented by two spaces. */
+  server?: string;
   /** Dry-run timeout (default 10s). */
   validateTimeout?: string;
   /** Collector crash-restart backoff start (default 200ms). */
@@ -36,6 +38,8 @@ export interface Host {
   running(): Promise<{ version: string; pid: number; status: number } | undefined>;
   sidecarBinary: string;
   sidecarRunning(): Promise<{ version: string; pid: number; status: number } | undefined>;
+  /** An in-process agent for this host's config (not started). */
+  makeAgent(): Promise<Agent>;
   /** Starts an in-process agent for this host's config; resolves once the server sees it online. */
   startAgent(): Promise<{ agent: Agent; uid: string }>;
 }
@@ -85,6 +89,7 @@ server:
   transport: ${transport}
   heartbeat: ${transport === 'ws' ? '5s' : '300ms'}
   reconnect: {initial: 100ms, max: 1s}
+${options.server ?? ''}
 stateDir: ./state
 serviceName: ${COLLECTOR}
 labels: {env: test, canary: "true"}
@@ -117,6 +122,7 @@ limits:
 `;
   const configFile = join(dir, 'agent.yaml');
   await writeFile(configFile, yaml);
+  const makeAgent = async (): Promise<Agent> => createAgentFromConfig(await loadAgentConfig(configFile), pino({ level: process.env['RINGMASTER_TEST_LOG'] ?? 'silent' }));
   return {
     dir,
     configFile,
@@ -127,9 +133,9 @@ limits:
     running: () => probe(healthPort),
     sidecarBinary,
     sidecarRunning: () => probe(sideHealthPort),
+    makeAgent,
     async startAgent() {
-      const config = await loadAgentConfig(configFile);
-      const agent = createAgentFromConfig(config, pino({ level: process.env['RINGMASTER_TEST_LOG'] ?? 'silent' }));
+      const agent = await makeAgent();
       await agent.start();
       const uid = agent.state().instanceUid;
       await waitFor(() => world.agent(uid)?.online, `agent ${uid} online`);

@@ -53,8 +53,15 @@ export interface World {
   close(): Promise<void>;
 }
 
+export interface WorldOptions {
+  /** Agent bearer tokens the OpAMP server accepts. */
+  tokens?: string[];
+  /** Serve OpAMP over TLS with this certificate. */
+  tls?: { certFile: string; keyFile: string };
+}
+
 /** Starts the servers in a fresh temp directory. */
-export async function startWorld(): Promise<World> {
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'rm-agent-'));
   const store = createArtifactStore({ root: join(dir, 'packages') });
   const artifacts: ArtifactServer = await serveArtifacts({ store, downloadTokens: [DOWNLOAD_TOKEN] });
@@ -64,7 +71,14 @@ export async function startWorld(): Promise<World> {
   const histories = new Map<string, PackageState[]>();
   let offers = new Map<string, Record<string, OfferedPackage>>();
   const makeServer = (): OpampServer => {
-    const s = createOpampServer({ publicBaseUrl: `${artifacts.url}/`, downloadHeaders: { authorization: `Bearer ${DOWNLOAD_TOKEN}` }, messagesPerSecond: 100, burst: 200 });
+    const s = createOpampServer({
+      publicBaseUrl: `${artifacts.url}/`,
+      downloadHeaders: { authorization: `Bearer ${DOWNLOAD_TOKEN}` },
+      messagesPerSecond: 100,
+      burst: 200,
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
     s.on('packageStatusChanged', ({ uid, package: pkg, state }) => {
       if (state === undefined) return;
       const list = histories.get(`${uid}/${pkg}`) ?? [];
