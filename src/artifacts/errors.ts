@@ -53,7 +53,7 @@ export class ArtifactConflictError extends ArtifactError {
 export class ArtifactTooLargeError extends ArtifactError {
   readonly limit: number;
   constructor(limit: number) {
-    super(ARTIFACT_ERROR_CODES.tooLarge, 413, `upload exceeds the limit of ${limit} bytes (raise maxUploadBytes / --max-upload-bytes to allow it)`);
+    super(ARTIFACT_ERROR_CODES.tooLarge, 413, `upload exceeds the limit of ${limit} bytes; the server's upload limit (maxUploadBytes) must be raised to accept it`);
     this.name = 'ArtifactTooLargeError';
     this.limit = limit;
   }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { bearerToken, tokenAllowed } from './http-auth.ts';
 import { createDownloadSlots, serveDownload } from './http-download.ts';
 import { parseArtifactRoute, type ArtifactRoute } from './http-route.ts';
-import { sendError, sendFailure, sendJson } from './http-respond.ts';
+import { refuseBody, sendError, sendFailure, sendJson } from './http-respond.ts';
 import { serveUpload } from './http-upload.ts';
 import type { ArtifactStore } from './store.ts';
 
@@ -21,6 +21,8 @@ export interface ArtifactHandlerOptions {
   retryAfterSeconds?: number;
   /** Largest upload in bytes; beyond it 413. Default 4 GiB. */
   maxUploadBytes?: number;
+  /** How long the body of a refused upload is still read (and discarded) so the client sees the answer. Default 3000 ms. */
+  refusedBodyLingerMs?: number;
   logger?: Logger;
 }
 
@@ -44,18 +46,19 @@ export function createArtifactHandler(options: ArtifactHandlerOptions): Artifact
     cacheScope: download.length > 0 ? ('private' as const) : ('public' as const),
     ...(options.logger ? { logger: options.logger } : {}),
   };
-  const uploadCtx = { store: options.store, maxUploadBytes: options.maxUploadBytes ?? 4 * 1024 ** 3, ...(options.logger ? { logger: options.logger } : {}) };
+  const lingerMs = options.refusedBodyLingerMs ?? 3000;
+  const uploadCtx = { store: options.store, maxUploadBytes: options.maxUploadBytes ?? 4 * 1024 ** 3, lingerMs, ...(options.logger ? { logger: options.logger } : {}) };
 
   async function handle(req: IncomingMessage, res: ServerResponse, route: ArtifactRoute): Promise<void> {
-    if (route.kind === 'invalid') return sendError(res, 400, 'E_ARTIFACT_INPUT', route.message, { connection: 'close' });
+    if (route.kind === 'invalid') return refuseBody(req, res, lingerMs, 400, 'E_ARTIFACT_INPUT', route.message);
     if (route.kind === 'unknown') return sendError(res, 404, 'E_ARTIFACT_NOT_FOUND', 'no such package path; see /packages/index.json');
     const isPut = req.method === 'PUT';
     const allowed = route.kind === 'file' ? ['GET', 'HEAD', 'PUT'] : ['GET', 'HEAD'];
     if (!allowed.includes(req.method ?? '')) {
-      return sendError(res, 405, 'E_METHOD', `${req.method ?? ''} is not allowed here`, { allow: allowed.join(', '), connection: 'close' });
+      return refuseBody(req, res, lingerMs, 405, 'E_METHOD', `${req.method ?? ''} is not allowed here`, { allow: allowed.join(', ') });
     }
     const denied = authorize(req, isPut);
-    if (denied) return sendError(res, denied.status, denied.code, denied.message, { ...REALM, connection: 'close' });
+    if (denied) return refuseBody(req, res, lingerMs, denied.status, denied.code, denied.message, REALM);
     if (route.kind === 'index') return sendJson(req, res, await options.store.index());
     if (route.kind === 'manifest') {
       const manifest = await options.store.manifest(route.version.package, route.version.version);

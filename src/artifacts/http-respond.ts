@@ -6,7 +6,7 @@ import { etagMatches } from './http-range.ts';
 
 /** Small response helpers shared by the artifact endpoints. Errors are JSON `{error: {code, message}}`. */
 
-/** Sends a JSON error body with a stable code. `Connection: close` when the request body was not read. */
+/** Sends a JSON error body with a stable code. */
 export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
@@ -26,6 +26,29 @@ export function sendFailure(res: ServerResponse, err: unknown, logger: Logger | 
   }
   logger?.error({ ...context, err }, 'artifact request failed');
   sendError(res, 500, 'E_INTERNAL', 'internal error while serving the package store; see the server log');
+}
+
+/**
+ * Refuses a request whose body may still be arriving (an upload refused before it was
+ * read). Closing at once would make the kernel answer the client's next bytes with a
+ * reset, which can destroy our response before the client reads it — the client would
+ * see "connection reset" instead of "401" or "413". So the body is read and discarded
+ * for up to `lingerMs` (a lingering close, as nginx does), then the socket is dropped.
+ */
+export function refuseBody(req: IncomingMessage, res: ServerResponse, lingerMs: number, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendError(res, status, code, message, headers);
+  lingerOnBody(req, lingerMs);
+}
+
+/** Reads and discards what is left of `req`'s body for up to `lingerMs`, then drops the connection. */
+export function lingerOnBody(req: IncomingMessage, lingerMs: number): void {
+  if (req.complete || req.destroyed) return;
+  const timer = setTimeout(() => req.socket.destroy(), lingerMs);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.unpipe();
+  req.resume();
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
 import type { PackageType } from '../manifests/types.ts';
 import { ArtifactInputError, ArtifactTooLargeError } from './errors.ts';
-import { sendError, sendFailure } from './http-respond.ts';
+import { lingerOnBody, refuseBody, sendFailure } from './http-respond.ts';
 import type { FileCoordinates } from './names.ts';
 import { parseRequirement, type PutMeta } from './put-meta.ts';
 import type { ArtifactStore } from './store.ts';
@@ -26,6 +27,8 @@ import type { ArtifactStore } from './store.ts';
 export interface UploadContext {
   store: ArtifactStore;
   maxUploadBytes: number;
+  /** See `refuseBody`. */
+  lingerMs: number;
   logger?: Logger;
 }
 
@@ -33,13 +36,13 @@ export interface UploadContext {
 export async function serveUpload(req: IncomingMessage, res: ServerResponse, file: FileCoordinates, ctx: UploadContext): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > ctx.maxUploadBytes) {
-    // Refuse before reading a byte; close so the unread body is not drained.
-    sendError(res, 413, 'E_ARTIFACT_TOO_LARGE', new ArtifactTooLargeError(ctx.maxUploadBytes).message, { connection: 'close' });
+    // Refuse before reading a byte (a 4 GiB body is not worth receiving to say no).
+    refuseBody(req, res, ctx.lingerMs, 413, 'E_ARTIFACT_TOO_LARGE', new ArtifactTooLargeError(ctx.maxUploadBytes).message);
     return;
   }
   try {
     const meta = { ...file, ...uploadMeta(req), maxBytes: ctx.maxUploadBytes };
-    const result = await ctx.store.put(req, meta);
+    const result = await ctx.store.put(bodyOf(req), meta);
     const body = `${JSON.stringify({ ...result.entry, created: result.created })}\n`;
     res.writeHead(result.created ? 201 : 200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
@@ -48,10 +51,23 @@ export async function serveUpload(req: IncomingMessage, res: ServerResponse, fil
       ctx.logger?.info({ path: req.url }, 'upload aborted by the client; nothing stored');
       return;
     }
-    // The body may be unread (validation failed first): close rather than drain it.
-    res.setHeader('connection', 'close');
     sendFailure(res, err, ctx.logger, { path: req.url });
+    // The body may be partly unread (validation failed first, or the size limit hit mid-way).
+    lingerOnBody(req, ctx.lingerMs);
   }
+}
+
+/**
+ * The request body as a stream the store may destroy on failure (size limit, bad input)
+ * without destroying the request itself, so the error response can still be sent.
+ */
+function bodyOf(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  req.once('error', (err) => body.destroy(err));
+  req.once('close', () => {
+    if (!req.complete) body.destroy(new Error('upload aborted by the client'));
+  });
+  return req.pipe(body);
 }
 
 function uploadMeta(req: IncomingMessage): Omit<PutMeta, keyof FileCoordinates> {

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { text } from 'node:stream/consumers';
@@ -39,6 +40,9 @@ export async function pushToServer(remote: RemoteStore, filePath: string, meta: 
   if (meta.expectedSha256) headers['ringmaster-content-sha256'] = meta.expectedSha256;
   if (meta.requires?.length) headers['ringmaster-requires'] = meta.requires.map((r) => `${r.package}@${r.range}`).join(',');
   if (meta.metadata) headers['ringmaster-metadata'] = Buffer.from(JSON.stringify(meta.metadata)).toString('base64');
+  const info = await stat(filePath);
+  // A known length lets the server refuse an oversized upload before reading it (a FIFO has none: chunked).
+  if (info.isFile()) headers['content-length'] = String(info.size);
   const res = await send(remote, 'PUT', downloadPath(meta), headers, filePath);
   const body = (await readJson(res)) as ManifestFileEntry & { created: boolean };
   const { created, ...entry } = body;
@@ -68,7 +72,11 @@ function send(remote: RemoteStore, method: string, path: string, headers: Record
   if (!request) return Promise.reject(new RemoteStoreError(0, 'E_REMOTE_URL', `server URL ${remote.server} must start with http:// or https://`));
   const auth: Record<string, string> = remote.token ? { authorization: `Bearer ${remote.token}` } : {};
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { ...headers, ...auth } }, resolve);
+    const req = request(url, { method, headers: { ...headers, ...auth } }, (res) => {
+      // A refusal can arrive while the file is still being sent: stop sending once it is read.
+      if ((res.statusCode ?? 0) >= 400) res.once('end', () => req.destroy());
+      resolve(res);
+    });
     req.on('error', (err) => reject(new RemoteStoreError(0, 'E_REMOTE_UNREACHABLE', `cannot reach ${url.origin}: ${err.message}`, { cause: err })));
     if (!filePath) {
       req.end();

@@ -207,6 +207,19 @@ describe('ringmaster package push / list against a server', () => {
     expect(parse(emitted.stdout).spec.artifacts[0].sha256).toBe(sha(buildBytes));
   });
 
+  it('reports the server\'s 413 for a file over its upload limit (exit 1), not a connection reset', async () => {
+    const small = await serveArtifacts({ store: createArtifactStore({ root: join(dir, 'small') }), adminTokens: ['s3cret'], maxUploadBytes: 1024 * 1024 });
+    try {
+      const big = join(dir, 'big-build');
+      await writeFile(big, Buffer.alloc(8 * 1024 * 1024));
+      const r = await ringmaster(['package', 'push', big, ...coords, '--server', small.url, '--token', 's3cret']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('E_ARTIFACT_TOO_LARGE');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('reports an unreachable server with exit 2', async () => {
     const r = await ringmaster(['package', 'list', '--server', 'http://127.0.0.1:1']);
     expect(r.code).toBe(2);

@@ -250,6 +250,25 @@ describe('uploads', () => {
     expect(await readdir(join(root, '.tmp'))).toEqual([]);
   });
 
+  it('lets a client that is still sending a large body read the refusal (401, 413) instead of a reset', async () => {
+    await start({ maxUploadBytes: 1024 * 1024 });
+    const big = Buffer.alloc(16 * 1024 * 1024);
+    const denied = await put(other, big, { authorization: 'Bearer wrong' });
+    expect(denied.status).toBe(401);
+    const declared = await put(other, big);
+    expect(declared.status).toBe(413);
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}${other}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      Readable.from(Array.from({ length: 64 }, () => Buffer.alloc(256 * 1024))).pipe(req);
+    });
+    expect(chunked).toBe(413);
+    expect(await store.manifest('otelcol-acme', '1.5.0')).toBeUndefined();
+  });
+
   it('leaves no file when the client aborts mid-body, and a later complete push succeeds', async () => {
     const req = request(`${server.url}${other}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-length': '10000000' } });
     req.on('error', () => undefined);
