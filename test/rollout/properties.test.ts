@@ -206,6 +206,18 @@ describe('planner invariants over random fleets and event sequences', () => {
     );
   });
 
+  it('does not depend on the order the fleet view lists agents in', () => {
+    fc.assert(
+      fc.property(policyArb, fleetArb, fc.boolean(), (pol, fleet, stable) => {
+        const previous = stable ? completed(r14, [{ name: 'x' }]) : {};
+        const forward = planRollout({ policies: [pol], releases, agents: fleet, previous, now: T0 });
+        const backward = planRollout({ policies: [pol], releases, agents: [...fleet].reverse(), previous, now: T0 });
+        expect(backward).toEqual(forward);
+      }),
+      RUNS,
+    );
+  });
+
   it("an agent's ring never changes when other agents join or leave", () => {
     fc.assert(
       fc.property(policyArb, fleetArb, fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }), (pol, fleet, keep) => {
