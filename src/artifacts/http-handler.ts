@@ -51,14 +51,18 @@ export function createArtifactHandler(options: ArtifactHandlerOptions): Artifact
 
   async function handle(req: IncomingMessage, res: ServerResponse, route: ArtifactRoute): Promise<void> {
     if (route.kind === 'invalid') return refuseBody(req, res, lingerMs, 400, 'E_ARTIFACT_INPUT', route.message);
-    if (route.kind === 'unknown') return sendError(res, 404, 'E_ARTIFACT_NOT_FOUND', 'no such package path; see /packages/index.json');
+    if (route.kind === 'unknown') return refuseBody(req, res, lingerMs, 404, 'E_ARTIFACT_NOT_FOUND', 'no such package path; see /packages/index.json');
     const isPut = req.method === 'PUT';
     const allowed = route.kind === 'file' ? ['GET', 'HEAD', 'PUT'] : ['GET', 'HEAD'];
     if (!allowed.includes(req.method ?? '')) {
       return refuseBody(req, res, lingerMs, 405, 'E_METHOD', `${req.method ?? ''} is not allowed here`, { allow: allowed.join(', ') });
     }
     const denied = authorize(req, isPut);
-    if (denied) return refuseBody(req, res, lingerMs, denied.status, denied.code, denied.message, REALM);
+    if (denied) {
+      // Never the token itself: only that one was refused, and from where.
+      options.logger?.warn({ method: req.method, path: req.url, remote: req.socket.remoteAddress, code: denied.code }, 'artifact request refused');
+      return refuseBody(req, res, lingerMs, denied.status, denied.code, denied.message, REALM);
+    }
     if (route.kind === 'index') return sendJson(req, res, await options.store.index());
     if (route.kind === 'manifest') {
       const manifest = await options.store.manifest(route.version.package, route.version.version);

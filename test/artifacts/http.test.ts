@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serveArtifacts, type ArtifactServer, type ServeArtifactsOptions } from '../../src/artifacts/http-handler.ts';
 import { createArtifactStore, type ArtifactStore } from '../../src/artifacts/store.ts';
@@ -267,6 +268,20 @@ describe('uploads', () => {
     });
     expect(chunked).toBe(413);
     expect(await store.manifest('otelcol-acme', '1.5.0')).toBeUndefined();
+  });
+
+  it('logs refused requests without ever logging a token', async () => {
+    let log = '';
+    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => { log += String(chunk); done(); } }));
+    store = createArtifactStore({ root, logger });
+    await start({ logger, downloadTokens: ['dl-secret-token'] });
+    await put(other, 'x', { authorization: 'Bearer wrong-secret-token' });
+    await put(other, 'x');
+    await get(FILE, { authorization: 'Bearer dl-secret-token' });
+    await get(FILE, { authorization: 'Bearer another-wrong-token' });
+    expect(log).toContain('artifact request refused');
+    expect(log).toContain('package stored');
+    for (const secret of [ADMIN, 'dl-secret-token', 'wrong-secret-token', 'another-wrong-token']) expect(log).not.toContain(secret);
   });
 
   it('leaves no file when the client aborts mid-body, and a later complete push succeeds', async () => {
