@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from '../agent/config.ts';
+import { AgentError } from '../agent/errors.ts';
 import { createAgentFromConfig } from '../agent/from-config.ts';
 import { CliExit, EXIT_USAGE, type CliIo, type RegisterCommand } from './program.ts';
 
@@ -32,7 +33,8 @@ The config file (YAML; relative paths are relative to it; full annotated example
                offerRetryInterval (60s)
   healthCheckInterval: how often health is re-checked and reported (10s)
 
-Exit codes: 0 stopped by a signal (or --check passed), 2 invalid config or usage error.
+Exit codes: 0 stopped by a signal (or --check passed), 2 invalid config, unusable state
+directory or usage error.
 Example: ringmaster agent --config /etc/ringmaster/agent.yaml
 `;
 
@@ -68,7 +70,13 @@ async function runUntilSignal(config: AgentConfig, level: string): Promise<void>
   if (!(level in pino.levels.values)) throw new CliExit(EXIT_USAGE, `ringmaster agent: unknown --log-level "${level}"`);
   const logger = pino({ level, redact: ['token', '*.token', 'authorization', '*.authorization'] });
   const agent = createAgentFromConfig(config, logger);
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.stop().catch(() => undefined);
+    if (err instanceof AgentError) throw new CliExit(EXIT_USAGE, `ringmaster agent: cannot start (${err.code}): ${err.message}`);
+    throw err;
+  }
   logger.info({ uid: agent.state().instanceUid, endpoint: config.server.endpoint }, 'agent started');
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,23 @@ describe('ringmaster agent', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:3:14: server.heartbeat: "soon" is not a duration`);
     expect(r.stderr).toContain(`${bad}:7:17: collector.healthWindow: must be a duration such as "30s" or "1m30s", got 60`);
+  });
+
+  it('--help documents the config file', async () => {
+    const r = await ringmaster(['agent', '--help']);
+    expect(r.code).toBe(0);
+    for (const key of ['server:', 'stateDir:', 'labels:', 'collector:', 'addons:', 'sidecars:', 'trust:', 'limits:', 'docs/agent.md']) expect(r.stdout).toContain(key);
+  });
+
+  it('refuses to start on a corrupt state file, saying what to do, before running anything', async () => {
+    const host = await createHost(world);
+    await mkdir(join(host.dir, 'state'), { recursive: true });
+    await writeFile(join(host.dir, 'state', 'state.json'), '{"instanceUid": ');
+    const r = await ringmaster(['agent', '--config', host.configFile]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`ringmaster agent: cannot start (E_AGENT_STATE): ${join(host.dir, 'state', 'state.json')} is not valid JSON`);
+    expect(r.stderr).toContain('move it away to start with a fresh state');
+    expect(await host.running()).toBeUndefined();
   });
 
   it('stops on SIGTERM: agent_disconnect reaches the server and the collector is stopped', async () => {
