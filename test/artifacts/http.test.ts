@@ -139,6 +139,13 @@ describe('downloads', () => {
     expect((await get(FILE.replace('amd64', 'arm64'))).status).toBe(404);
   });
 
+  it('answers 500 E_ARTIFACT_CORRUPT (JSON, nothing streamed) when a file changed behind the store', async () => {
+    await writeFile(join(root, 'otelcol-acme/1.4.2/linux-amd64/otelcol-acme.tar.gz'), 'tampered');
+    const r = await get(FILE);
+    expect(r.status).toBe(500);
+    expect(JSON.parse(r.body.toString()).error.code).toBe('E_ARTIFACT_CORRUPT');
+  });
+
   it('requires a download token when configured (an admin token also works)', async () => {
     await start({ downloadTokens: ['dl-token'] });
     const denied = await get(FILE);

@@ -6,7 +6,7 @@ import { text } from 'node:stream/consumers';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactStore, type ArtifactStore } from '../../src/artifacts/store.ts';
-import { ArtifactConflictError, ArtifactOutsideRootError, ArtifactDigestError, ArtifactInputError, ArtifactTooLargeError } from '../../src/artifacts/errors.ts';
+import { ArtifactConflictError, ArtifactCorruptError, ArtifactOutsideRootError, ArtifactDigestError, ArtifactInputError, ArtifactTooLargeError } from '../../src/artifacts/errors.ts';
 import { generateKeyPair, signPackage } from '../../src/artifacts/signing.ts';
 
 let root: string;
@@ -134,6 +134,29 @@ describe('artifact store', () => {
     expect((await store.list('otelcol-acme')).map((m) => m.version)).toEqual(['1.10.0', '1.9.0', '1.2.0']);
     const index = await store.index();
     expect(index.packages.map((p) => [p.package, p.versions.length])).toEqual([['addon-x', 1], ['otelcol-acme', 3]]);
+  });
+
+  it('refuses different metadata once recorded, ignoring key order', async () => {
+    await store.put(Readable.from(['x']), { ...coords, metadata: { a: 1, b: { c: [1, 2] } } });
+    const other = { ...coords, arch: 'arm64' };
+    await store.put(Readable.from(['y']), { ...other, metadata: { b: { c: [1, 2] }, a: 1 } });
+    await expect(store.put(Readable.from(['z']), { ...coords, arch: 's390x', metadata: { a: 2 } })).rejects.toThrow(/different metadata/);
+  });
+
+  it('reports a store changed behind its back as E_ARTIFACT_CORRUPT, and lists the rest', async () => {
+    await store.put(Readable.from(['good']), coords);
+    await store.put(Readable.from(['12345']), { ...coords, version: '2.0.0' });
+    await writeFile(join(root, 'otelcol-acme/2.0.0/linux-amd64/otelcol-acme.tar.gz'), '1234'); // truncated
+    await expect(store.open({ ...coords, version: '2.0.0' })).rejects.toThrow(/4 bytes on disk but 5 in its manifest/);
+    await rm(join(root, 'otelcol-acme/2.0.0/linux-amd64/otelcol-acme.tar.gz'));
+    await expect(store.open({ ...coords, version: '2.0.0' })).rejects.toThrow(/missing on disk/);
+    await writeFile(join(root, 'otelcol-acme/2.0.0/manifest.json'), '{"schema": "something else"}');
+    const err = await store.manifest('otelcol-acme', '2.0.0').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArtifactCorruptError);
+    expect((err as ArtifactCorruptError).code).toBe('E_ARTIFACT_CORRUPT');
+    await writeFile(join(root, 'otelcol-acme/2.0.0/manifest.json'), 'not json');
+    await expect(store.manifest('otelcol-acme', '2.0.0')).rejects.toThrow(/not JSON/);
+    expect((await store.list()).map((m) => m.version)).toEqual(['1.4.2']);
   });
 
   it('never reads through a symlink that leads out of the store', async () => {
