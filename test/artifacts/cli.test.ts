@@ -227,6 +227,27 @@ describe('ringmaster package push / list against a server', () => {
   });
 });
 
+describe('concurrent pushes from separate processes', () => {
+  it('to one --dir: every platform lands in the manifest, and one of two different builds wins', async () => {
+    const store = join(dir, 'store-race');
+    const other = join(dir, 'race-other', 'otelcol-acme');
+    await mkdir(join(dir, 'race-other'));
+    await writeFile(other, 'different build');
+    const archs = ['amd64', 'arm64', 'ppc64le', 's390x'];
+    const results = await Promise.all([
+      ...archs.map((arch) => ringmaster(['package', 'push', build, ...coords.slice(0, -1), arch, '--dir', store])),
+      ringmaster(['package', 'push', other, ...coords.slice(0, -1), 'riscv64', '--dir', store]),
+      ringmaster(['package', 'push', build, ...coords.slice(0, -1), 'riscv64', '--dir', store]),
+    ]);
+    expect(results.slice(0, 4).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(results.slice(4).map((r) => r.code).sort()).toEqual([0, 1]);
+    const m = await createArtifactStore({ root: store }).manifest('otelcol-acme', '1.5.0');
+    expect(m?.files.map((f) => f.arch)).toEqual(['amd64', 'arm64', 'ppc64le', 'riscv64', 's390x']);
+    const winner = results[4]!.code === 0 ? sha(Buffer.from('different build')) : sha(buildBytes);
+    expect(m?.files.find((f) => f.arch === 'riscv64')?.sha256).toBe(winner);
+  });
+});
+
 describe('ringmaster package list and input errors', () => {
   it('lists a local store (RINGMASTER_PACKAGES_DIR) as a table', async () => {
     const store = join(dir, 'store-list');
