@@ -2,7 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, readIfExists } from './host.ts';
 import { COLLECTOR, startWorld, waitFor, type World } from './world.ts';
 
@@ -19,11 +19,26 @@ async function ringmaster(args: string[]): Promise<{ code: number; stdout: strin
   }
 }
 
+/** Process groups of agents started by a test; whatever is left is killed after each test. */
+const groups = new Set<number>();
+
 /** Runs `ringmaster agent` in its own process group, so a test can crash it with its collector. */
 function spawnAgent(configFile: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, [bin, 'agent', '--config', configFile, '--log-level', 'warn'], { detached: true, stdio: 'ignore' });
+  if (child.pid !== undefined) groups.add(child.pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, exited };
+}
+
+function killLeftovers(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  groups.clear();
 }
 
 async function uidOf(stateDir: string): Promise<string> {
@@ -38,6 +53,7 @@ describe('ringmaster agent', () => {
   beforeAll(async () => {
     world = await startWorld();
   });
+  afterEach(killLeftovers);
   afterAll(async () => world.close());
 
   it('--check accepts a valid config; an invalid one exits 2 naming file, line and key', async () => {
