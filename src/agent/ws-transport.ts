@@ -5,9 +5,10 @@
  */
 import WebSocket from 'ws';
 import { decodeServerToAgent, decodeWsFrame, encodeWsFrame } from '../opamp/codec.ts';
+import type { AgentToServer } from '../opamp/messages.ts';
 import { createBackoff } from './backoff.ts';
 import { describeError } from './errors.ts';
-import { parseRetryAfter } from './opamp-session.ts';
+import { parseRetryAfter, type ReplyOutcome } from './opamp-session.ts';
 import { authHeaders, type OpampTransport, type TransportOptions } from './transport.ts';
 
 /** Creates a WebSocket transport; nothing connects before `start()`. */
@@ -21,64 +22,44 @@ export function createWsTransport(options: TransportOptions): OpampTransport {
   let heartbeat: NodeJS.Timeout | undefined;
   let kickScheduled = false;
 
-  const send = (socket: WebSocket | undefined, extra = {}, done?: () => void): void => {
+  const send = (socket: WebSocket | undefined, extra: Partial<AgentToServer> = {}, done?: () => void): void => {
     if (!socket || socket.readyState !== WebSocket.OPEN) return done?.();
     socket.send(encodeWsFrame(session.encodeNext(extra)), { binary: true }, () => done?.());
   };
 
-  const onMessage = (socket: WebSocket, data: WebSocket.RawData, isBinary: boolean): void => {
-    if (!isBinary) return;
-    try {
-      const bytes = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
-      const outcome = session.handleReply(decodeServerToAgent(decodeWsFrame(bytes)));
-      backoff.reset();
-      if (outcome.unavailable) {
-        retryAfterMs = outcome.unavailable.retryAfterMs;
-        socket.close(1000);
-      } else if (outcome.sendNow) send(socket);
-    } catch (err) {
-      logger.warn({ err: describeError(err) }, 'ignoring a malformed message from the server');
-    }
+  const onReply = (socket: WebSocket, outcome: ReplyOutcome): void => {
+    backoff.reset();
+    if (outcome.unavailable) {
+      retryAfterMs = outcome.unavailable.retryAfterMs;
+      socket.close(1000);
+    } else if (outcome.sendNow) send(socket);
   };
 
   const connect = (): void => {
     reconnectTimer = undefined;
     if (stopping) return;
-    const socket = new WebSocket(options.endpoint, {
-      headers: authHeaders(options.token),
-      maxPayload: options.maxMessageBytes,
-      handshakeTimeout: 30_000,
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ws = openSocket(options, {
+      onOpen(socket) {
+        logger.info({ endpoint: options.endpoint }, 'OpAMP connected (WebSocket)');
+        session.resetConnection();
+        send(socket);
+        heartbeat = setInterval(() => send(socket), options.heartbeatMs);
+      },
+      onReply,
+      onRefused(status, retryAfter) {
+        retryAfterMs = retryAfter;
+        logger.warn({ status, retryAfterMs }, 'OpAMP server refused the WebSocket upgrade');
+      },
+      onDown() {
+        if (heartbeat) clearInterval(heartbeat);
+        heartbeat = undefined;
+        if (stopping) return;
+        const delay = retryAfterMs ?? backoff.next();
+        retryAfterMs = undefined;
+        logger.info({ reconnectInMs: delay }, 'OpAMP connection down; reconnecting');
+        reconnectTimer = setTimeout(connect, delay);
+      },
     });
-    ws = socket;
-    let down = false;
-    const onDown = (): void => {
-      if (down) return;
-      down = true;
-      if (heartbeat) clearInterval(heartbeat);
-      heartbeat = undefined;
-      if (stopping) return;
-      const delay = retryAfterMs ?? backoff.next();
-      retryAfterMs = undefined;
-      logger.info({ reconnectInMs: delay }, 'OpAMP connection down; reconnecting');
-      reconnectTimer = setTimeout(connect, delay);
-    };
-    socket.on('open', () => {
-      logger.info({ endpoint: options.endpoint }, 'OpAMP connected (WebSocket)');
-      session.resetConnection();
-      send(socket);
-      heartbeat = setInterval(() => send(socket), options.heartbeatMs);
-    });
-    socket.on('message', (data, isBinary) => onMessage(socket, data, isBinary));
-    socket.on('unexpected-response', (req, res) => {
-      retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      logger.warn({ status: res.statusCode, retryAfterMs }, 'OpAMP server refused the WebSocket upgrade');
-      res.resume();
-      req.destroy();
-      onDown();
-    });
-    socket.on('error', (err) => logger.debug({ err: err.message }, 'OpAMP WebSocket error'));
-    socket.on('close', onDown);
   };
 
   return {
@@ -107,6 +88,50 @@ export function createWsTransport(options: TransportOptions): OpampTransport {
       return ws?.readyState === WebSocket.OPEN;
     },
   };
+}
+
+interface SocketHandlers {
+  onOpen(socket: WebSocket): void;
+  onReply(socket: WebSocket, outcome: ReplyOutcome): void;
+  /** The upgrade was answered with an HTTP status instead (401, 429, 503, …). */
+  onRefused(status: number | undefined, retryAfterMs: number | undefined): void;
+  /** Called exactly once per socket, however it ended. */
+  onDown(): void;
+}
+
+/** Opens one WebSocket connection and wires its events to `handlers`. */
+function openSocket(options: TransportOptions, handlers: SocketHandlers): WebSocket {
+  const socket = new WebSocket(options.endpoint, {
+    headers: authHeaders(options.token),
+    maxPayload: options.maxMessageBytes,
+    handshakeTimeout: 30_000,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  });
+  let down = false;
+  const onDown = (): void => {
+    if (down) return;
+    down = true;
+    handlers.onDown();
+  };
+  socket.on('open', () => handlers.onOpen(socket));
+  socket.on('message', (data, isBinary) => {
+    if (!isBinary) return;
+    try {
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+      handlers.onReply(socket, options.session.handleReply(decodeServerToAgent(decodeWsFrame(bytes))));
+    } catch (err) {
+      options.logger.warn({ err: describeError(err) }, 'ignoring a malformed message from the server');
+    }
+  });
+  socket.on('unexpected-response', (req, res) => {
+    handlers.onRefused(res.statusCode, parseRetryAfter(res.headers['retry-after']));
+    res.resume();
+    req.destroy();
+    onDown();
+  });
+  socket.on('error', (err) => options.logger.debug({ err: err.message }, 'OpAMP WebSocket error'));
+  socket.on('close', onDown);
+  return socket;
 }
 
 function closeSocket(socket: WebSocket): Promise<void> {
