@@ -50,7 +50,10 @@ export interface AgentOptions {
   limits: DownloadLimits;
   /** The top-level package whose version is `service.version`. */
   topLevelPackage?: string;
-  /** `service.version` while the agent has installed no top-level package itself. */
+  /**
+   * `service.version` while the agent has installed no top-level package itself; when
+   * absent, the installer is asked (`<binary> --version`).
+   */
   initialVersion?: string;
   /** Defaults to this host's. */
   platform?: { os: string; arch: string };
@@ -94,10 +97,11 @@ export function createAgent(options: AgentOptions): Agent {
   let health: InstallerHealth | undefined;
   let componentHealth: ComponentHealth | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
+  let detectedVersion: string | undefined;
 
   const serviceVersion = (): string | undefined => {
     const name = options.topLevelPackage ?? Object.keys(state.packages).find((n) => state.packages[n]?.type === 'TopLevel');
-    return (name === undefined ? undefined : state.packages[name]?.version) ?? options.initialVersion;
+    return (name === undefined ? undefined : state.packages[name]?.version) ?? options.initialVersion ?? detectedVersion;
   };
 
   const refreshHealth = async (): Promise<void> => {
@@ -143,6 +147,7 @@ export function createAgent(options: AgentOptions): Agent {
       const loaded = await store.load();
       state = await initState(store, loaded, await options.installer.start());
       uid = uuidFromString(state.instanceUid ?? '');
+      detectedVersion = options.initialVersion === undefined ? await options.installer.installedVersion?.() : undefined;
       sync = createPackageSync({
         store,
         state,

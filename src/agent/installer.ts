@@ -45,4 +45,6 @@ export interface Installer {
   /** Removes an addon that is no longer offered (never called for top-level packages). */
   remove(name: string): Promise<void>;
   health(): Promise<InstallerHealth>;
+  /** The version of the installed top-level binary as it reports itself (`--version`), if it can tell. */
+  installedVersion?(): Promise<string | undefined>;
 }

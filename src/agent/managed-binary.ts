@@ -4,6 +4,7 @@
  * binary, stop, back up, swap atomically, start, watch the health window, and fall back
  * to the backup on any failure.
  */
+import { execFile } from 'node:child_process';
 import { chmod, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { AgentError } from './errors.ts';
@@ -50,6 +51,8 @@ export interface ManagedBinary {
   /** Installs `newFile` as the binary (see module doc); throws `AgentError` with the precise reason. */
   upgrade(newFile: string, offer: { version: string; hash: string }, signal: AbortSignal): Promise<void>;
   health(): Promise<BinaryHealth>;
+  /** Runs `<binary> --version` and extracts the first semantic version it prints. */
+  version(): Promise<string | undefined>;
 }
 
 /** Creates the runner for one binary; `store` keeps the swap journal. */
@@ -106,6 +109,12 @@ export function createManagedBinary(spec: ManagedBinarySpec, store: StateStore, 
       await store.clearJournal();
       log.info({ version }, 'new binary is healthy');
     },
+    async version() {
+      if (!(await isFile(spec.binary))) return undefined;
+      const [command = spec.binary, ...args] = invocation(spec.binary);
+      const output = await captureOutput(command, [...args, '--version'], 5000);
+      return /\bv?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(output)?.[1];
+    },
     async health() {
       if (!proc.running) {
         return { healthy: false, status: 'StatusFatalError', ...(proc.lastError ? { lastError: proc.lastError } : { lastError: 'not running' }) };
@@ -116,6 +125,13 @@ export function createManagedBinary(spec: ManagedBinarySpec, store: StateStore, 
       return reason === undefined ? { ...base, healthy: true, status: 'StatusOK' } : { ...base, healthy: false, status: 'StatusRecoverableError', lastError: reason };
     },
   };
+}
+
+/** Stdout of a short command ('' when it fails or times out). */
+function captureOutput(command: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout) => resolve(err ? '' : stdout));
+  });
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -59,6 +59,7 @@ export function createSupervisorInstaller(options: SupervisorInstallerOptions): 
       }
       await removeAddon(options.addons, name, logger);
     },
+    installedVersion: () => collector.version(),
     async health(): Promise<InstallerHealth> {
       const components: Record<string, BinaryHealth> = {};
       for (const binary of all()) components[binary.spec.package] = await binary.health();

@@ -65,6 +65,13 @@ describe('agent: connections', () => {
     expect((await host.running())?.version).toBe('1.7.1');
   });
 
+  it('reports the installed version as the binary prints it when the config does not say', async () => {
+    const host = await createHost(world, { noVersion: true });
+    const started = await host.startAgent();
+    agent = started.agent;
+    await waitFor(() => world.agent(started.uid)?.attributes['service.version'] === '1.4.0', 'service.version from --version');
+  });
+
   it('reconnects after a server restart and reports its full state to the new server', async () => {
     const host = await createHost(world);
     const started = await host.startAgent();

@@ -19,6 +19,8 @@ export interface HostOptions {
   trust?: string;
   /** Extra YAML lines under `server:` (token, caFile, …), each indented by two spaces. */
   server?: string;
+  /** Leave `collector.version` out, so the agent asks the binary. */
+  noVersion?: boolean;
   /** Dry-run timeout (default 10s). */
   validateTimeout?: string;
   /** Collector crash-restart backoff start (default 200ms). */
@@ -99,8 +101,7 @@ collector:
   binary: ./bin/otelcol-custom
   interpreter: ${JSON.stringify(process.execPath)}
   config: ./collector.json
-  version: 1.4.0
-  validate: {timeout: ${options.validateTimeout ?? '10s'}}
+${options.noVersion ? '' : '  version: 1.4.0\n'}  validate: {timeout: ${options.validateTimeout ?? '10s'}}
   healthUrl: http://127.0.0.1:${healthPort}/
   ports: [${port}]
   healthWindow: ${options.healthWindow ?? '1500ms'}
