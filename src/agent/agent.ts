@@ -27,6 +27,7 @@ export const AGENT_CAPABILITIES =
   AgentCapabilities.ReportsHealth |
   AgentCapabilities.ReportsHeartbeat;
 
+/** How to reach the OpAMP server. Durations in ms. */
 export interface ServerConnectionOptions {
   endpoint: string;
   transport: 'ws' | 'http';
@@ -38,6 +39,7 @@ export interface ServerConnectionOptions {
   maxMessageBytes: number;
 }
 
+/** Everything one agent needs; two agents must never share a `stateDir`. */
 export interface AgentOptions {
   server: ServerConnectionOptions;
   /** This agent's own directory: uid, package state, swap journal, partial downloads. */
@@ -75,6 +77,7 @@ export interface AgentSnapshot {
   health: ComponentHealth | undefined;
 }
 
+/** A running agent: start once, stop once. */
 export interface Agent {
   /** Loads state, starts the installer (repairing an interrupted swap) and connects. */
   start(): Promise<void>;

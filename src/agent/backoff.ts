@@ -4,6 +4,7 @@
  * so a fleet that lost its server does not come back in lockstep.
  */
 
+/** Backoff bounds, ms. */
 export interface BackoffOptions {
   /** First delay, ms. */
   initialMs: number;
@@ -13,6 +14,7 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
+/** A stateful delay sequence for one retry loop. */
 export interface Backoff {
   /** The delay before the next attempt; each call counts as one failed attempt. */
   next(): number;

@@ -5,8 +5,10 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../manifests/duration.ts';
 
+/** Keys and list indexes from the document root, e.g. `["sidecars", 0, "binary"]`. */
 export type ConfigPath = readonly (string | number)[];
 
+/** One problem in a configuration file. */
 export interface ConfigDiagnostic {
   /** `file:line:column`. */
   where: string;
@@ -15,6 +17,7 @@ export interface ConfigDiagnostic {
   message: string;
 }
 
+/** Reads typed values; a wrong type is recorded as a diagnostic and read as undefined. */
 export interface ConfigReader {
   readonly diagnostics: ConfigDiagnostic[];
   error(path: ConfigPath, message: string): void;

@@ -15,6 +15,7 @@ export function hostPlatform(): { os: string; arch: string } {
   return { os, arch: arches[process.arch] ?? process.arch };
 }
 
+/** What goes into the agent description. */
 export interface DescriptionInput {
   serviceName: string;
   /** Installed top-level version; omitted when unknown. */

@@ -13,6 +13,7 @@ import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AgentError, describeError } from './errors.ts';
 
+/** Explicit bounds of one download (config `limits.*`). */
 export interface DownloadLimits {
   /** Largest file accepted, bytes. */
   maxBytes: number;
@@ -24,6 +25,7 @@ export interface DownloadLimits {
   retryDelayMs: number;
 }
 
+/** Progress of a download, for `download_details`. */
 export interface DownloadProgress {
   bytes: number;
   /** Total size when the server said (Content-Length / Content-Range). */
@@ -31,6 +33,7 @@ export interface DownloadProgress {
   bytesPerSecond: number;
 }
 
+/** One file to fetch and check. */
 export interface DownloadRequest {
   url: string;
   headers: Readonly<Record<string, string>>;
@@ -45,6 +48,7 @@ export interface DownloadRequest {
   signal?: AbortSignal;
 }
 
+/** A completed, hash-checked download. */
 export interface DownloadResult {
   bytes: number;
   sha256: string;

@@ -3,6 +3,7 @@
  * operator carries a stable `code`, so tests, logs and dashboards can match on it.
  */
 
+/** Stable error codes; they prefix every reported `error_message`. */
 export type AgentErrorCode =
   | 'E_AGENT_CONFIG'
   | 'E_AGENT_STATE'

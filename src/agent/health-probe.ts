@@ -7,6 +7,7 @@ import https from 'node:https';
 import { connect } from 'node:net';
 import type { SupervisedProcess } from './supervised-process.ts';
 
+/** What "healthy" means for one binary. */
 export interface HealthCheckSpec {
   /** TCP ports that must accept connections on `host`. */
   ports: readonly number[];
@@ -52,6 +53,7 @@ function probeUrl(url: string, timeoutMs: number): Promise<string | undefined> {
   });
 }
 
+/** The probation of a freshly swapped-in binary. */
 export interface HealthWindowOptions {
   process: SupervisedProcess;
   check: HealthCheckSpec;

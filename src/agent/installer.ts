@@ -6,6 +6,7 @@
  */
 import type { PackageType } from '../manifests/types.ts';
 
+/** One verified package to install. */
 export interface InstallRequest {
   name: string;
   type: PackageType;
@@ -35,6 +36,7 @@ export interface InterruptedInstall {
   hash: string;
 }
 
+/** What installing means on this host (real supervisor, or simulated). */
 export interface Installer {
   /** Repairs an interrupted swap, then starts whatever is installed; resolves to the install it undid, if any. */
   start(): Promise<InterruptedInstall | undefined>;

@@ -42,6 +42,7 @@ export interface BinaryHealth {
   lastError?: string;
 }
 
+/** One supervised, upgradable binary. */
 export interface ManagedBinary {
   readonly spec: ManagedBinarySpec;
   readonly process: SupervisedProcess;

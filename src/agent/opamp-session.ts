@@ -18,6 +18,7 @@ export interface AgentReport {
   packageStatuses?: PackageStatuses;
 }
 
+/** Hooks from the session into the agent. */
 export interface OpampSessionOptions {
   capabilities: number;
   instanceUid: () => Uint8Array;
@@ -36,6 +37,7 @@ export interface ReplyOutcome {
   unavailable?: { retryAfterMs?: number };
 }
 
+/** Message building and reply handling shared by both transports. */
 export interface OpampSession {
   /** Starts a new connection: the next message carries the full state. */
   resetConnection(): void;

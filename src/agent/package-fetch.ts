@@ -10,6 +10,7 @@ import { downloadFile, type DownloadLimits, type DownloadProgress } from './down
 import { AgentError } from './errors.ts';
 import { toHex, type InstallableOffer } from './sync-plan.ts';
 
+/** Which signatures the agent accepts (config `trust`). */
 export interface TrustSpec {
   /** Trusted Ed25519 public keys (PEM). */
   publicKeyPems: readonly string[];
@@ -17,6 +18,7 @@ export interface TrustSpec {
   requireSignature: boolean;
 }
 
+/** Where and how packages are downloaded and checked. */
 export interface FetchContext {
   downloadsDir: string;
   limits: DownloadLimits;

@@ -13,6 +13,7 @@ import { fetchVerifiedPackage, type FetchContext } from './package-fetch.ts';
 import type { AgentLocalState, StateStore } from './state-store.ts';
 import { planPackageSync, toHex, type InstallableOffer, type SyncStep } from './sync-plan.ts';
 
+/** The syncer's collaborators; it owns nothing it is given except the state fields it updates. */
 export interface PackageSyncOptions {
   store: StateStore;
   /** The agent's state; this module updates `packages`, `failures` and `allPackagesHash`. */
@@ -26,6 +27,7 @@ export interface PackageSyncOptions {
   retryMs: number;
 }
 
+/** The package side of one agent. */
 export interface PackageSync {
   statuses(): PackageStatuses;
   /** Queues an offer; returns at once. */

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 
+/** A short command to run to completion. */
 export interface CommandOptions {
   command: string;
   args: readonly string[];

@@ -10,6 +10,7 @@ import type { DownloadLimits } from './download.ts';
 import type { TrustSpec } from './package-fetch.ts';
 import { createSimulatedInstaller, type SimulatedInstallerOptions } from './simulated-installer.ts';
 
+/** One simulated agent of a demo or simulated fleet. */
 export interface SimulatedAgentOptions {
   /** OpAMP endpoint; transport defaults to WebSocket. */
   endpoint: string;

@@ -8,6 +8,7 @@ import { AgentError } from './errors.ts';
 import { seededRandom } from './backoff.ts';
 import type { Installer, InstallerHealth, InstallRequest } from './installer.ts';
 
+/** How simulated installs behave. */
 export interface SimulatedInstallerOptions {
   /** Time an install takes, ms. */
   delayMs?: number;

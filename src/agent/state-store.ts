@@ -27,6 +27,7 @@ export interface FailedOffer {
   error: string;
 }
 
+/** Everything the agent remembers across restarts (`state.json`). */
 export interface AgentLocalState {
   /** Canonical UUID string; absent before the first start. */
   instanceUid?: string;
@@ -49,6 +50,7 @@ export interface SwapJournal {
   startedAt: number;
 }
 
+/** Atomic persistence of the state and the swap journal. */
 export interface StateStore {
   readonly dir: string;
   load(): Promise<AgentLocalState>;

@@ -16,6 +16,7 @@ export interface ProcessSpec {
   env?: Readonly<Record<string, string>>;
 }
 
+/** How a process ended. */
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -23,6 +24,7 @@ export interface ProcessExit {
   at: number;
 }
 
+/** How to run and restart one child process. */
 export interface SupervisedProcessOptions {
   name: string;
   spec: () => ProcessSpec;
@@ -34,6 +36,7 @@ export interface SupervisedProcessOptions {
   random?: () => number;
 }
 
+/** A child process kept running until `stop()`. */
 export interface SupervisedProcess {
   /** Starts the process (no-op when already supervised) and keeps it running. */
   start(): void;

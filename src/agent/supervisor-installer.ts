@@ -13,6 +13,7 @@ import { createManagedBinary, type BinaryHealth, type ManagedBinary, type Manage
 import { runCommand } from './run-command.ts';
 import type { StateStore } from './state-store.ts';
 
+/** Where plain addons go (config `addons`). */
 export interface AddonsSpec {
   dir: string;
   /** Run after an addon is installed or removed, with `installed|removed <name> <path>` appended. */
@@ -20,6 +21,7 @@ export interface AddonsSpec {
   hookTimeoutMs: number;
 }
 
+/** The binaries and directories the real installer manages. */
 export interface SupervisorInstallerOptions {
   collector: ManagedBinarySpec;
   sidecars: readonly ManagedBinarySpec[];

@@ -11,6 +11,7 @@ import type { AgentLocalState } from './state-store.ts';
 /** A `PackageAvailable` whose file is present and well formed. */
 export type InstallableOffer = PackageAvailable & { version: string; file: DownloadableFile & { downloadUrl: string; contentHash: Uint8Array } };
 
+/** One decision of a sync: keep, install, fail (with the reason), remove an addon, or retain the top-level package. */
 export type SyncStep =
   | { kind: 'keep'; name: string; offered: PackageAvailable }
   | { kind: 'install'; name: string; offered: InstallableOffer }

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { OpampSession } from './opamp-session.ts';
 
+/** Connection settings and the session a transport carries. */
 export interface TransportOptions {
   /** `ws(s)://…/v1/opamp` or `http(s)://…/v1/opamp`. */
   endpoint: string;
@@ -21,6 +22,7 @@ export interface TransportOptions {
   logger: Logger;
 }
 
+/** One transport; it reconnects by itself until stopped. */
 export interface OpampTransport {
   /** Connects (and keeps reconnecting) in the background. */
   start(): void;
