@@ -45,7 +45,8 @@ export async function startFileServer(): Promise<FileServer> {
       return;
     }
     cuts.delete(path);
-    res.write(slice.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
+    // Give the client time to read the bytes: a reset can discard data not yet read.
+    res.write(slice.subarray(0, cut), () => setTimeout(() => res.destroy(), 200));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
