@@ -27,9 +27,9 @@ describe('agent: OpAMP client protocol', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (heartbeatMs = 60_000): Promise<Agent> => {
+  const start = async (heartbeatMs = 60_000, transport: 'ws' | 'http' = 'ws'): Promise<Agent> => {
     agent = createAgent({
-      server: { endpoint: server.url, transport: 'ws', heartbeatMs, reconnect: { initialMs: 20, maxMs: 100 }, maxMessageBytes: 1 << 20 },
+      server: { endpoint: transport === 'ws' ? server.url : server.httpUrl, transport, heartbeatMs, reconnect: { initialMs: 20, maxMs: 100 }, maxMessageBytes: 1 << 20 },
       stateDir: join(dir, 'state'),
       serviceName: 'otelcol-custom',
       labels: { ring: 'canary' },
@@ -84,6 +84,15 @@ describe('agent: OpAMP client protocol', () => {
     expect(server.attempts).toHaveLength(2);
     // Backoff alone would retry after at most 100 ms.
     expect((server.attempts[1] ?? 0) - (server.attempts[0] ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('over HTTP, waits as long as Retry-After says after a 503, then sends the full state', async () => {
+    server.refuseUpgrades(1, 503, { 'Retry-After': '1' });
+    await start(60_000, 'http');
+    await waitFor(() => server.received.length >= 1, 'a request after the refusal');
+    expect(server.attempts).toHaveLength(2);
+    expect((server.attempts[1] ?? 0) - (server.attempts[0] ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(server.received[0]?.message.agentDescription).toBeDefined();
   });
 
   it('reconnects after the retry_info of an Unavailable error response, not sooner', async () => {

@@ -20,9 +20,10 @@ export interface Received {
 export interface ScriptedServer {
   url: string;
   received: Received[];
-  /** Upgrade attempts, epoch ms. */
+  /** Upgrade attempts and HTTP POSTs, epoch ms. */
   attempts: number[];
-  /** Answers the next `count` upgrade attempts with this HTTP status and headers. */
+  httpUrl: string;
+  /** Answers the next `count` upgrade attempts (or POSTs) with this HTTP status and headers. */
   refuseUpgrades(count: number, status: number, headers: Record<string, string>): void;
   /** Decides the reply to each message (default: echo the uid with capabilities). */
   reply: (message: AgentToServer, connection: number, index: number) => ServerToAgent;
@@ -31,13 +32,14 @@ export interface ScriptedServer {
 
 /** Starts a scripted peer on 127.0.0.1. */
 export async function startScriptedServer(): Promise<ScriptedServer> {
-  const http1 = http.createServer((_req, res) => res.writeHead(404).end());
+  const http1 = http.createServer((req, res) => handlePost(req, res));
   const wss = new WebSocketServer({ noServer: true });
   let refusals: { count: number; status: number; headers: Record<string, string> } = { count: 0, status: 0, headers: {} };
   let connections = 0;
   const sockets = new Set<WebSocket>();
   const self: ScriptedServer = {
     url: '',
+    httpUrl: '',
     received: [],
     attempts: [],
     refuseUpgrades(count, status, headers) {
@@ -50,6 +52,23 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       http1.closeAllConnections();
       await new Promise((resolve) => http1.close(resolve));
     },
+  };
+  // Plain HTTP transport: one AgentToServer per POST, answered in the body.
+  let httpIndex = 0;
+  const handlePost = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    self.attempts.push(Date.now());
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (refusals.count > 0) {
+        refusals.count -= 1;
+        res.writeHead(refusals.status, refusals.headers).end();
+        return;
+      }
+      const message = decodeAgentToServer(new Uint8Array(Buffer.concat(chunks)));
+      self.received.push({ at: Date.now(), connection: 0, message });
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(encodeServerToAgent(self.reply(message, 0, httpIndex++)));
+    });
   };
   http1.on('upgrade', (req, socket, head) => {
     self.attempts.push(Date.now());
@@ -73,5 +92,6 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
   });
   await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
   self.url = `ws://127.0.0.1:${(http1.address() as AddressInfo).port}/v1/opamp`;
+  self.httpUrl = self.url.replace(/^ws:/, 'http:');
   return self;
 }
