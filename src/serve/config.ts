@@ -21,6 +21,7 @@ export interface ServeConfig {
     author: { name: string; email: string };
     token?: string;
     sshKeyFile?: string;
+    knownHostsFile?: string;
   };
   webhook: { githubSecret?: string; gitlabToken?: string };
   agentTokens: string[];
@@ -77,6 +78,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   if (publicUrl !== undefined && !isHttpUrl(publicUrl)) throw new ConfigError(`public URL "${publicUrl}" is not an absolute http(s) URL`);
   const token = secret(env, 'RINGMASTER_GIT_TOKEN');
   const sshKeyFile = pick(undefined, 'RINGMASTER_GIT_SSH_KEY_FILE', 'git.sshKeyFile');
+  const knownHostsFile = pick(undefined, 'RINGMASTER_GIT_KNOWN_HOSTS_FILE', 'git.knownHostsFile');
   const githubSecret = secret(env, 'RINGMASTER_WEBHOOK_SECRET');
   const gitlabToken = secret(env, 'RINGMASTER_GITLAB_TOKEN');
   return {
@@ -98,6 +100,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
       },
       ...(token ? { token } : {}),
       ...(sshKeyFile ? { sshKeyFile } : {}),
+      ...(knownHostsFile ? { knownHostsFile } : {}),
     },
     webhook: { ...(githubSecret ? { githubSecret } : {}), ...(gitlabToken ? { gitlabToken } : {}) },
     agentTokens: tokenList(env, 'RINGMASTER_AGENT_TOKENS'),

@@ -62,7 +62,11 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
   const url = `${scheme}://${urlHost(config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host)}:${port}`;
   const publicUrl = config.publicUrl ?? defaultPublicUrl(config, scheme, port, logger);
 
-  const auth = { ...(config.git.token ? { token: config.git.token } : {}), ...(config.git.sshKeyFile ? { sshKeyFile: config.git.sshKeyFile } : {}) };
+  const auth = {
+    ...(config.git.token ? { token: config.git.token } : {}),
+    ...(config.git.sshKeyFile ? { sshKeyFile: config.git.sshKeyFile } : {}),
+    ...(config.git.knownHostsFile ? { knownHostsFile: config.git.knownHostsFile } : {}),
+  };
   const source = createGitManifestSource({
     url: config.git.url, branch: config.git.branch, path: config.git.path, workDir: join(config.dataDir, 'git', 'source'),
     intervalMs: config.git.intervalMs, auth, logger: logger.child({ component: 'git-source' }),
@@ -117,11 +121,18 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
   if (config.agentTokens.length === 0) logger.warn('no agent tokens configured (RINGMASTER_AGENT_TOKENS): any agent may connect');
   if (!config.webhook.githubSecret && !config.webhook.gitlabToken) logger.info('no webhook secret configured: /hooks/git refuses every delivery; the repository is polled');
 
-  const stopRetry = retryForever(() => source.start(), {
+  // The fleet repository may be unreachable at start: keep serving agents, become ready later.
+  let sourceStarted = false;
+  const stopRetry = retryForever(async () => {
+    if (!sourceStarted) {
+      await source.start();
+      sourceStarted = true;
+    }
+    await controller.start(); // reads the committed statuses: can fail while the remote is down
+  }, {
     onError: (err, delayMs) => logger.error({ err, retryInMs: delayMs }, 'cannot read the fleet repository yet; retrying'),
     onSuccess: async () => {
       sourceReady = true;
-      await controller.start();
       logger.info({ url, publicUrl, revision: source.current()?.revision }, 'ringmaster is serving');
     },
   });
@@ -130,12 +141,14 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
     url, port, controller, opamp, source, view,
     async close() {
       stopRetry();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      // Stop accepting now; the listener closes once the agents' sockets are gone.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await controller.stop();
       await statusWriter.close();
       await source.stop();
       await opamp.close();
       http.closeAllConnections();
+      await closed;
     },
   };
 }
