@@ -1,0 +1,91 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeAggregate, encodeAggregate, splitBudget, sumAggregates, summarizeMembership, UNASSIGNED, type ReplicaAggregate } from '../../src/kube/replica-aggregate.ts';
+import { AGGREGATE_ANNOTATION, createAggregateReader, createReplicaPublisher, replicaLeaseName } from '../../src/kube/replica-leases.ts';
+import { startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
+import { silent } from './kube-fixture.ts';
+
+const aggregate = (replica: string, agents: number, counts: ReplicaAggregate['counts']): ReplicaAggregate => ({ version: 1, replica, generatedAt: '2026-11-21T09:00:00.000Z', agents, counts });
+
+describe('replica aggregates (pure parts)', () => {
+  it('summarizes membership per policy, ring and state; unassigned agents apart', () => {
+    const counts = summarizeMembership([{
+      policy: 'p',
+      agents: { a: { ring: 'canary', state: 'healthy' }, b: { ring: 'canary', state: 'healthy' }, c: { ring: 'canary', state: 'failed' }, d: { ring: null, state: 'unassigned' } },
+    }]);
+    expect(counts).toEqual({ p: { canary: { healthy: 2, failed: 1 }, [UNASSIGNED]: { unassigned: 1 } } });
+  });
+
+  it('sums replicas', () => {
+    const total = sumAggregates([
+      aggregate('r1', 10, { p: { canary: { healthy: 2 }, everyone: { pending: 5 } } }),
+      aggregate('r2', 7, { p: { canary: { healthy: 1, failed: 1 } }, q: { early: { offered: 3 } } }),
+    ]);
+    expect(total).toEqual({ agents: 17, counts: { p: { canary: { healthy: 3, failed: 1 }, everyone: { pending: 5 } }, q: { early: { offered: 3 } } } });
+  });
+
+  it('splits a budget in proportion, deterministically', () => {
+    expect(splitBudget(10, { r1: 30, r2: 10 })).toEqual({ r1: 8, r2: 2 });
+    expect(splitBudget(3, { b: 1, a: 1, c: 1 })).toEqual({ a: 1, b: 1, c: 1 });
+    expect(splitBudget(1, { b: 1, a: 1 })).toEqual({ a: 1, b: 0 });
+    expect(splitBudget(100, { r1: 2, r2: 3 })).toEqual({ r1: 2, r2: 3 });
+    expect(splitBudget(0, { r1: 5 })).toEqual({ r1: 0 });
+  });
+
+  it('a split never exceeds the budget nor a replica\'s waiting agents, and uses all it can', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1000 }), fc.dictionary(fc.constantFrom('r1', 'r2', 'r3', 'r4', 'r5', 'r6'), fc.integer({ min: 0, max: 500 })), (budget, weights) => {
+      const shares = splitBudget(budget, weights);
+      const given = Object.values(shares).reduce((a, b) => a + b, 0);
+      const waiting = Object.values(weights).reduce((a, b) => a + b, 0);
+      expect(given).toBe(Math.min(budget, waiting));
+      for (const [name, share] of Object.entries(shares)) expect(share).toBeLessThanOrEqual(weights[name] ?? 0);
+      expect(splitBudget(budget, Object.fromEntries(Object.entries(weights).reverse()))).toEqual(shares);
+    }));
+  });
+
+  it('encodes within a size limit and refuses malformed publications', () => {
+    const a = aggregate('r1', 1, { p: { canary: { healthy: 1 } } });
+    expect(decodeAggregate(encodeAggregate(a))).toEqual(a);
+    expect(() => encodeAggregate(a, 10)).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_SIZE' }));
+    expect(() => decodeAggregate('{')).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
+    expect(() => decodeAggregate(JSON.stringify({ ...a, counts: { p: { canary: { healthy: -1 } } } }))).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
+  });
+});
+
+describe('replica leases on the API', () => {
+  let server: FakeApiServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('replicas publish, the leader sums the live ones; a stopped replica is gone at once, a silent one after its lease', async () => {
+    server = await startFakeApiServer();
+    const kubeConfig = server.kubeConfig('ringmaster');
+    const now = { t: Date.parse('2026-11-21T09:00:00Z') };
+    const clock = { now: () => now.t };
+    const counts = { r1: { p: { canary: { healthy: 2 } } }, r2: { p: { canary: { failed: 1 } } }, r3: { p: { canary: { offered: 4 } } } };
+    const publishers = (['r1', 'r2', 'r3'] as const).map((id) => createReplicaPublisher({
+      kubeConfig, namespace: 'ringmaster', identity: id, logger: silent, clock, leaseDurationMs: 30_000,
+      collect: () => ({ agents: 5, counts: counts[id] }),
+    }));
+    for (const p of publishers) await p.publishNow();
+    const reader = createAggregateReader({ kubeConfig, namespace: 'ringmaster', logger: silent, clock });
+    const first = await reader.read();
+    expect(sumAggregates(first.live)).toEqual({ agents: 15, counts: { p: { canary: { healthy: 2, failed: 1, offered: 4 } } } });
+    const lease = server.store.get('coordination.k8s.io/v1/leases', 'ringmaster', replicaLeaseName('r1'));
+    expect(JSON.parse(String((lease.metadata.annotations as Record<string, string>)[AGGREGATE_ANNOTATION])).replica).toBe('r1');
+
+    await publishers[2]?.stop(); // clean shutdown deletes the lease
+    now.t += 20_000;
+    counts.r1.p.canary.healthy = 3;
+    await publishers[0]?.publishNow(); // r1 heartbeats; r2 is silent (killed)
+    expect((await reader.read()).live.map((a) => a.replica).sort()).toEqual(['r1', 'r2']);
+    now.t += 15_000; // r2 last seen 35 s ago by our clock: past its 30 s lease
+    await publishers[0]?.publishNow();
+    const later = await reader.read();
+    expect(later.live.map((a) => a.replica)).toEqual(['r1']);
+    expect(later.stale).toEqual([replicaLeaseName('r2')]);
+    expect(sumAggregates(later.live).counts).toEqual({ p: { canary: { healthy: 3 } } });
+  });
+});
