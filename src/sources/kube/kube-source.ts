@@ -33,6 +33,8 @@ export interface KubeManifestSource extends ManifestSource {
   locatePolicy(name: string, revision?: string): PolicyLocation | undefined;
   /** The latest object seen for a policy (its `.status` and resourceVersion). */
   policyObject(namespace: string, name: string): KubeResource | undefined;
+  /** The policies of the current snapshot. */
+  policies(): PolicyLocation[];
   /** Objects left out because their name is taken in another namespace. */
   conflicts(): readonly NameConflict[];
 }
@@ -152,6 +154,7 @@ export function createKubeManifestSource(opts: KubeSourceOptions): KubeManifestS
       return table?.get(name);
     },
     policyObject: (namespace, name) => index.policy(namespace, name),
+    policies: () => [...(current?.policies.values() ?? [])],
     conflicts: () => current?.conflicts ?? [],
   };
 }
