@@ -57,7 +57,9 @@ async function main(): Promise<void> {
 }
 
 async function benchNames(args: readonly string[]): Promise<string[]> {
-  if (args.length > 0) return args.map((arg) => basename(arg).replace(/\.bench\.ts$/, ''));
+  // Flags (`--quick`, `--full`) are for the benches, which read them from process.argv.
+  const named = args.filter((arg) => !arg.startsWith('--'));
+  if (named.length > 0) return named.map((arg) => basename(arg).replace(/\.bench\.ts$/, ''));
   const files = await readdir(here);
   return files.filter((file) => file.endsWith('.bench.ts')).map((file) => file.replace(/\.bench\.ts$/, '')).sort();
 }

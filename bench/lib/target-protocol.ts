@@ -17,6 +17,7 @@ export interface TargetSample {
   cpuMicros: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
   arrayBuffers: number;
   /** Messages the server received (OpAMP: `stats().messagesIn`; echo: frames echoed). */

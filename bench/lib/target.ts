@@ -94,7 +94,7 @@ function sample(gc: boolean): TargetSample {
   }
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, arrayBuffers: memory.arrayBuffers, ...(running?.counts() ?? { messagesIn: 0, agentsOnline: 0, websocketsOpen: 0 }) };
+  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers, ...(running?.counts() ?? { messagesIn: 0, agentsOnline: 0, websocketsOpen: 0 }) };
 }
 
 async function start(spec: TargetSpec): Promise<Running> {
