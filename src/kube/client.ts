@@ -71,13 +71,25 @@ export function httpStatusOf(err: unknown): number | undefined {
   return typeof statusCode === 'number' ? statusCode : undefined;
 }
 
-/** Wraps a client error into a `KubeError` that says what was attempted. */
-export function apiError(what: string, err: unknown): KubeError {
+/** Wraps a client error into a `KubeError` that says what was attempted, and how to fix it when we know. */
+export function apiError(what: string, err: unknown, hints: Partial<Record<number, string>> = {}): KubeError {
+  if (err instanceof KubeError) return err;
   const status = httpStatusOf(err);
   const code = status === 404 ? 'E_KUBE_NOT_FOUND' : status === 409 ? 'E_KUBE_CONFLICT' : 'E_KUBE_API';
+  const hint = status === undefined ? undefined : hints[status] ?? DEFAULT_HINTS[status];
   const detail = messageOf(err);
-  return new KubeError(code, `${what}: ${status ? `HTTP ${status}: ` : ''}${detail}`, { cause: err, ...(status ? { status } : {}) });
+  return new KubeError(code, `${what}: ${status ? `HTTP ${status}: ` : ''}${detail}${hint ? ` (${hint})` : ''}`, { cause: err, ...(status ? { status } : {}) });
 }
+
+const DEFAULT_HINTS: Partial<Record<number, string>> = {
+  401: 'the credentials were refused: check the kubeconfig user or the pod\'s service account token',
+  403: 'the service account lacks a permission: apply deploy/rbac.yaml (docs/kubernetes.md lists the rules)',
+};
+
+/** Hints for listing our custom resources. */
+export const LIST_HINTS: Partial<Record<number, string>> = {
+  404: 'are the CRDs installed? kubectl apply -f crds/',
+};
 
 function messageOf(err: unknown): string {
   const body = (err as { body?: unknown }).body;

@@ -7,7 +7,7 @@
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ManifestSnapshot, ManifestSource } from '../../controller/ports.ts';
-import { apiError, collectionPath, GROUP, RESOURCES, VERSION, type KubeScope, type ResourceKind } from '../../kube/client.ts';
+import { apiError, collectionPath, GROUP, LIST_HINTS, RESOURCES, VERSION, type KubeScope, type ResourceKind } from '../../kube/client.ts';
 import { ObjectIndex, type IndexedSnapshot, type KubeResource, type NameConflict, type PolicyLocation } from './object-index.ts';
 import { createResourceInformer, type ResourceInformer } from './resource-informer.ts';
 
@@ -62,7 +62,7 @@ export function createKubeManifestSource(opts: KubeSourceOptions): KubeManifestS
         ? await api.listNamespacedCustomObject({ ...base, namespace: opts.scope.namespace })
         : await api.listClusterCustomObject(base);
     } catch (err) {
-      throw apiError(`list ${RESOURCES[kind].plural}`, err);
+      throw apiError(`list ${RESOURCES[kind].plural}`, err, LIST_HINTS);
     }
   };
 

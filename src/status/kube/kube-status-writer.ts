@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Inventory, StatusWriter } from '../../controller/ports.ts';
 import { validatePolicyStatus } from '../../manifests/validate-status.ts';
 import type { PolicyStatus } from '../../manifests/types.ts';
-import { apiError, checkObjectName, GROUP, httpStatusOf, KubeError, RESOURCES, VERSION, type KubeScope } from '../../kube/client.ts';
+import { apiError, checkObjectName, GROUP, LIST_HINTS, httpStatusOf, KubeError, RESOURCES, VERSION, type KubeScope } from '../../kube/client.ts';
 import type { KubeResource, PolicyLocation } from '../../sources/kube/object-index.ts';
 import { createMergePatch } from './merge-patch.ts';
 
@@ -158,6 +158,6 @@ async function listPolicies(api: CustomObjectsApi, scope: KubeScope): Promise<Ku
     const list = ('namespace' in scope ? await api.listNamespacedCustomObject({ ...base, namespace: scope.namespace }) : await api.listClusterCustomObject(base)) as { items?: KubeResource[] };
     return list.items ?? [];
   } catch (err) {
-    throw apiError('list rolloutpolicies', err);
+    throw apiError('list rolloutpolicies', err, LIST_HINTS);
   }
 }
