@@ -1,16 +1,13 @@
 /**
  * Scale-out data (DESIGN.md "Scaling past one machine"): what one replica publishes about
- * its own agents — counts per policy, ring and rollout state — and the arithmetic the
+ * its own agents — the status counts per policy and ring — and the arithmetic the
  * leader and the replicas do with it: sum the counts for the gates, and split a ring's
  * batch budget across replicas in proportion to their agents. Plain functions of data.
  */
-import type { AgentRolloutState, PolicyMembership } from '../rollout/types.ts';
+import type { PolicyStatus, RingCounts } from '../manifests/types.ts';
 
-/** The ring key used for agents a policy selects but no ring takes. */
-export const UNASSIGNED = '(unassigned)';
-
-/** policy → ring (or UNASSIGNED) → state → number of agents. */
-export type AggregateCounts = Record<string, Record<string, Partial<Record<AgentRolloutState, number>>>>;
+/** policy → ring → the ring's counts over this replica's agents (the status `RingCounts`). */
+export type AggregateCounts = Record<string, Record<string, RingCounts>>;
 
 /** One replica's publication. */
 export interface ReplicaAggregate {
@@ -24,15 +21,23 @@ export interface ReplicaAggregate {
   counts: AggregateCounts;
 }
 
-/** Counts a replica's own agents per policy, ring and state from the planner's membership. */
-export function summarizeMembership(membership: readonly PolicyMembership[]): AggregateCounts {
+const COUNT_KEYS = ['targeted', 'offered', 'downloading', 'installing', 'installed', 'healthy', 'failed', 'timedOut', 'offline', 'incompatible', 'waiting'] as const satisfies ReadonlyArray<keyof RingCounts>;
+
+function zero(): RingCounts {
+  return { targeted: 0, offered: 0, downloading: 0, installing: 0, installed: 0, healthy: 0, failed: 0, timedOut: 0, offline: 0, incompatible: 0, waiting: 0 };
+}
+
+/**
+ * A replica's counts from the statuses its own planner computed over its own agents
+ * (`PlanResult.statuses`): every RingCounts field is a plain count of agents, so the
+ * fleet's counts are the sums of the replicas'.
+ */
+export function summarizeStatuses(statuses: Readonly<Record<string, PolicyStatus>>): AggregateCounts {
   const counts: AggregateCounts = {};
-  for (const { policy, agents } of membership) {
-    const rings = (counts[policy] ??= {});
-    for (const placement of Object.values(agents)) {
-      const states = (rings[placement.ring ?? UNASSIGNED] ??= {});
-      states[placement.state] = (states[placement.state] ?? 0) + 1;
-    }
+  for (const [policy, status] of Object.entries(statuses)) {
+    const rings: Record<string, RingCounts> = {};
+    for (const ring of status.rings) rings[ring.name] = { ...zero(), ...ring.counts };
+    counts[policy] = rings;
   }
   return counts;
 }
@@ -45,13 +50,24 @@ export function sumAggregates(aggregates: readonly ReplicaAggregate[]): { agents
     agents += aggregate.agents;
     for (const [policy, rings] of Object.entries(aggregate.counts)) {
       const into = (counts[policy] ??= {});
-      for (const [ring, states] of Object.entries(rings)) {
-        const target = (into[ring] ??= {});
-        for (const [state, n] of Object.entries(states) as Array<[AgentRolloutState, number]>) target[state] = (target[state] ?? 0) + n;
+      for (const [ring, ringCounts] of Object.entries(rings)) {
+        const target = (into[ring] ??= zero());
+        for (const key of COUNT_KEYS) target[key] += ringCounts[key] ?? 0;
       }
     }
   }
   return { agents, counts };
+}
+
+/**
+ * What the ring gates need, derived from summed counts exactly as the planner tallies one
+ * process's agents (src/rollout/fleet-tally.ts): eligible = neither incompatible nor offline;
+ * finished = healthy, failed or timed out; failures = failed or timed out; in flight =
+ * offered and not finished.
+ */
+export function gateTally(c: RingCounts): { eligible: number; finished: number; failures: number; inFlight: number } {
+  const finished = c.healthy + c.failed + c.timedOut;
+  return { eligible: c.targeted - c.incompatible - c.offline, finished, failures: c.failed + c.timedOut, inFlight: c.offered - finished };
 }
 
 /**
@@ -115,8 +131,9 @@ export function decodeAggregate(text: string | undefined): ReplicaAggregate {
     throw new AggregateError('E_KUBE_AGGREGATE_FORMAT', 'replica aggregate is not JSON');
   }
   const v = value as Partial<ReplicaAggregate>;
+  const isCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
   const countsOk = typeof v.counts === 'object' && v.counts !== null && Object.values(v.counts).every((rings) => typeof rings === 'object' && rings !== null
-    && Object.values(rings).every((states) => typeof states === 'object' && states !== null && Object.values(states).every((n) => Number.isSafeInteger(n) && (n as number) >= 0)));
+    && Object.values(rings).every((c) => typeof c === 'object' && c !== null && COUNT_KEYS.every((k) => isCount((c as unknown as Record<string, unknown>)[k]))));
   if (v.version !== 1 || typeof v.replica !== 'string' || typeof v.generatedAt !== 'string' || !Number.isSafeInteger(v.agents) || !countsOk) {
     throw new AggregateError('E_KUBE_AGGREGATE_FORMAT', 'replica aggregate does not have the version 1 shape {version, replica, generatedAt, agents, counts}');
   }

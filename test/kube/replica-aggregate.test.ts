@@ -1,27 +1,35 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeAggregate, encodeAggregate, splitBudget, sumAggregates, summarizeMembership, UNASSIGNED, type ReplicaAggregate } from '../../src/kube/replica-aggregate.ts';
+import { decodeAggregate, encodeAggregate, gateTally, splitBudget, sumAggregates, summarizeStatuses, type ReplicaAggregate } from '../../src/kube/replica-aggregate.ts';
+import type { RingCounts } from '../../src/manifests/types.ts';
+import { sampleStatus } from '../contract/status-writer.contract.ts';
 import { AGGREGATE_ANNOTATION, createAggregateReader, createReplicaPublisher, replicaLeaseName } from '../../src/kube/replica-leases.ts';
 import { startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
 import { silent } from './kube-fixture.ts';
 
+const c = (partial: Partial<RingCounts>): RingCounts => ({ targeted: 0, offered: 0, downloading: 0, installing: 0, installed: 0, healthy: 0, failed: 0, timedOut: 0, offline: 0, incompatible: 0, waiting: 0, ...partial });
 const aggregate = (replica: string, agents: number, counts: ReplicaAggregate['counts']): ReplicaAggregate => ({ version: 1, replica, generatedAt: '2026-11-21T09:00:00.000Z', agents, counts });
 
 describe('replica aggregates (pure parts)', () => {
-  it('summarizes membership per policy, ring and state; unassigned agents apart', () => {
-    const counts = summarizeMembership([{
-      policy: 'p',
-      agents: { a: { ring: 'canary', state: 'healthy' }, b: { ring: 'canary', state: 'healthy' }, c: { ring: 'canary', state: 'failed' }, d: { ring: null, state: 'unassigned' } },
-    }]);
-    expect(counts).toEqual({ p: { canary: { healthy: 2, failed: 1 }, [UNASSIGNED]: { unassigned: 1 } } });
+  it('summarizes the statuses a replica planned over its own agents', () => {
+    const status = sampleStatus();
+    expect(summarizeStatuses({ p: status })).toEqual({ p: { canary: status.rings[0]?.counts, everyone: status.rings[1]?.counts } });
   });
 
-  it('sums replicas', () => {
+  it('sums replicas field by field', () => {
     const total = sumAggregates([
-      aggregate('r1', 10, { p: { canary: { healthy: 2 }, everyone: { pending: 5 } } }),
-      aggregate('r2', 7, { p: { canary: { healthy: 1, failed: 1 } }, q: { early: { offered: 3 } } }),
+      aggregate('r1', 10, { p: { canary: c({ targeted: 3, offered: 3, healthy: 2, installed: 2 }), everyone: c({ targeted: 5 }) } }),
+      aggregate('r2', 7, { p: { canary: c({ targeted: 2, offered: 2, failed: 1 }) }, q: { early: c({ targeted: 3, offered: 3 }) } }),
     ]);
-    expect(total).toEqual({ agents: 17, counts: { p: { canary: { healthy: 3, failed: 1 }, everyone: { pending: 5 } }, q: { early: { offered: 3 } } } });
+    expect(total).toEqual({ agents: 17, counts: {
+      p: { canary: c({ targeted: 5, offered: 5, healthy: 2, installed: 2, failed: 1 }), everyone: c({ targeted: 5 }) },
+      q: { early: c({ targeted: 3, offered: 3 }) },
+    } });
+  });
+
+  it('derives the gate tallies from summed counts', () => {
+    expect(gateTally(c({ targeted: 10, incompatible: 1, offline: 2, offered: 6, installing: 1, installed: 4, healthy: 3, failed: 1, timedOut: 1 })))
+      .toEqual({ eligible: 7, finished: 5, failures: 2, inFlight: 1 });
   });
 
   it('splits a budget in proportion, deterministically', () => {
@@ -44,11 +52,11 @@ describe('replica aggregates (pure parts)', () => {
   });
 
   it('encodes within a size limit and refuses malformed publications', () => {
-    const a = aggregate('r1', 1, { p: { canary: { healthy: 1 } } });
+    const a = aggregate('r1', 1, { p: { canary: c({ targeted: 1, healthy: 1 }) } });
     expect(decodeAggregate(encodeAggregate(a))).toEqual(a);
     expect(() => encodeAggregate(a, 10)).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_SIZE' }));
     expect(() => decodeAggregate('{')).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
-    expect(() => decodeAggregate(JSON.stringify({ ...a, counts: { p: { canary: { healthy: -1 } } } }))).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
+    expect(() => decodeAggregate(JSON.stringify({ ...a, counts: { p: { canary: c({ healthy: -1 }) } } }))).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
   });
 });
 
@@ -64,7 +72,7 @@ describe('replica leases on the API', () => {
     const kubeConfig = server.kubeConfig('ringmaster');
     const now = { t: Date.parse('2026-11-21T09:00:00Z') };
     const clock = { now: () => now.t };
-    const counts = { r1: { p: { canary: { healthy: 2 } } }, r2: { p: { canary: { failed: 1 } } }, r3: { p: { canary: { offered: 4 } } } };
+    const counts = { r1: { p: { canary: c({ healthy: 2 }) } }, r2: { p: { canary: c({ failed: 1 }) } }, r3: { p: { canary: c({ offered: 4 }) } } };
     const publishers = (['r1', 'r2', 'r3'] as const).map((id) => createReplicaPublisher({
       kubeConfig, namespace: 'ringmaster', identity: id, logger: silent, clock, leaseDurationMs: 30_000,
       collect: () => ({ agents: 5, counts: counts[id] }),
@@ -72,7 +80,7 @@ describe('replica leases on the API', () => {
     for (const p of publishers) await p.publishNow();
     const reader = createAggregateReader({ kubeConfig, namespace: 'ringmaster', logger: silent, clock });
     const first = await reader.read();
-    expect(sumAggregates(first.live)).toEqual({ agents: 15, counts: { p: { canary: { healthy: 2, failed: 1, offered: 4 } } } });
+    expect(sumAggregates(first.live)).toEqual({ agents: 15, counts: { p: { canary: c({ healthy: 2, failed: 1, offered: 4 }) } } });
     const lease = server.store.get('coordination.k8s.io/v1/leases', 'ringmaster', replicaLeaseName('r1'));
     expect(JSON.parse(String((lease.metadata.annotations as Record<string, string>)[AGGREGATE_ANNOTATION])).replica).toBe('r1');
 
@@ -86,6 +94,6 @@ describe('replica leases on the API', () => {
     const later = await reader.read();
     expect(later.live.map((a) => a.replica)).toEqual(['r1']);
     expect(later.stale).toEqual([replicaLeaseName('r2')]);
-    expect(sumAggregates(later.live).counts).toEqual({ p: { canary: { healthy: 3 } } });
+    expect(sumAggregates(later.live).counts).toEqual({ p: { canary: c({ healthy: 3 }) } });
   });
 });
