@@ -4,7 +4,9 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 
+/** API group of the custom resources. */
 export const GROUP = 'ringmaster.dev';
+/** Served (and stored) version of the custom resources. */
 export const VERSION = 'v1alpha1';
 
 /** The two custom resources, as the API names them. */
@@ -13,6 +15,7 @@ export const RESOURCES = {
   RolloutPolicy: { plural: 'rolloutpolicies' },
 } as const;
 
+/** `PackageRelease` or `RolloutPolicy`. */
 export type ResourceKind = keyof typeof RESOURCES;
 
 /** Which namespaces Ringmaster reads: one (default: the pod's own), or all of them. */
@@ -49,6 +52,7 @@ export function collectionPath(kind: ResourceKind, scope: KubeScope): string {
   return `/apis/${GROUP}/${VERSION}${ns}/${RESOURCES[kind].plural}`;
 }
 
+/** Stable codes of Kubernetes-mode failures (docs/kubernetes.md, "Errors"). */
 export type KubeErrorCode = 'E_KUBE_CONFIG' | 'E_KUBE_API' | 'E_KUBE_NAME' | 'E_KUBE_NOT_FOUND' | 'E_KUBE_CLOSED' | 'E_KUBE_CONFLICT';
 
 /** An API or setup failure with a stable code; `status` is the HTTP status when there was one. */

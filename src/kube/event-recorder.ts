@@ -12,8 +12,10 @@ import type { RolloutEvent } from '../rollout/types.ts';
 import type { PolicyLocation } from '../sources/kube/object-index.ts';
 import { apiError, GROUP, httpStatusOf, VERSION } from './client.ts';
 
+/** `reportingController` of every Event Ringmaster records. */
 export const REPORTING_CONTROLLER = 'ringmaster.dev/controller';
 
+/** Inputs of `createEventRecorder`. */
 export interface EventRecorderOptions {
   kubeConfig: KubeConfig;
   /** Where a policy lives (the Kubernetes source's `locatePolicy`). */
@@ -28,6 +30,7 @@ export interface EventRecorderOptions {
   maxPerBatch?: number;
 }
 
+/** Records rollout transitions as Events; best effort, never throws. */
 export interface EventRecorder {
   /** Records events in order; failures are logged, never thrown (events are best effort). */
   record(events: readonly RolloutEvent[]): Promise<void>;
@@ -44,6 +47,10 @@ interface Series {
   lastObserved: number;
 }
 
+/**
+ * An Event recorder for the RolloutPolicies the source knows. Events of policies it does not
+ * know are skipped; API failures are logged. Record only on the leader (see `createKubeMode`).
+ */
 export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   const api = opts.kubeConfig.makeApiClient(EventsV1Api);
   const clock = opts.clock ?? { now: () => Date.now() };

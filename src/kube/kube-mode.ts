@@ -18,6 +18,7 @@ import { createLeaderElector, type LeaderElector } from './leader-election.ts';
 import type { AggregateCounts } from './replica-aggregate.ts';
 import { createAggregateReader, createReplicaPublisher, type FleetAggregates, type ReplicaPublisher } from './replica-leases.ts';
 
+/** Inputs of `createKubeMode`: what `serve --kube` passes from its flags and environment. */
 export interface KubeModeOptions {
   /** Watch one namespace (default: the kubeconfig's, i.e. the pod's own). */
   namespace?: string;
@@ -44,6 +45,7 @@ export interface KubeModeOptions {
   watchTimeoutSeconds?: number;
 }
 
+/** The Kubernetes implementations of the controller's ports, plus leadership and scale-out. */
 export interface KubeMode {
   readonly scope: KubeScope;
   readonly source: KubeManifestSource;
@@ -63,6 +65,11 @@ export interface KubeMode {
   close(): Promise<void>;
 }
 
+/**
+ * Builds (does not start) the Kubernetes mode. Throws `KubeError` `E_KUBE_CONFIG` (no usable
+ * kubeconfig, or both `namespace` and `allNamespaces`) or `E_KUBE_NAME` (identity not a DNS
+ * name). Call `start()` before the controller, `close()` after it.
+ */
 export function createKubeMode(opts: KubeModeOptions): KubeMode {
   if (opts.allNamespaces && opts.namespace) throw new KubeError('E_KUBE_CONFIG', '--namespace and --all-namespaces exclude each other; pick one');
   checkObjectName(opts.identity);

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../controller/ports.ts';
 import { createLeaseClient, type LeaseClient, type LeaseRecord, type ReadLease } from './lease-record.ts';
 
+/** Inputs of `createLeaderElector`; timings default to client-go's (15 s, 10 s, 2 s). */
 export interface LeaderElectorOptions {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -32,6 +33,7 @@ export interface LeaderElectorOptions {
   onNewLeader?: (identity: string) => void;
 }
 
+/** One candidate in the election. */
 export interface LeaderElector {
   /** Runs campaigns in the background until `stop()`. */
   start(): void;
@@ -42,6 +44,11 @@ export interface LeaderElector {
   leader(): string;
 }
 
+/**
+ * A candidate for the Lease `name` in `namespace`. `onStartedLeading` runs when it acquires
+ * the lease, `onStoppedLeading` when it loses it (renew deadline passed) or on `stop()`.
+ * Throws `RangeError` unless retryPeriod < renewDeadline < leaseDuration.
+ */
 export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
   const leaseDurationMs = opts.leaseDurationMs ?? 15_000;
   const renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;

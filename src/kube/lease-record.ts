@@ -5,6 +5,7 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { apiError, httpStatusOf } from './client.ts';
 
+/** The fields of a Lease spec the election uses, times in epoch ms. */
 export interface LeaseRecord {
   holderIdentity: string;
   leaseDurationSeconds: number;
@@ -15,6 +16,7 @@ export interface LeaseRecord {
   leaseTransitions: number;
 }
 
+/** A Lease as read: its record and the resourceVersion to write against. */
 export interface ReadLease {
   record: LeaseRecord;
   resourceVersion: string;
@@ -26,6 +28,7 @@ export interface ReadLease {
 /** Create and update fail with `conflict` when someone else wrote first (409). */
 export type LeaseWrite = { ok: true; lease: ReadLease } | { ok: false; conflict: true };
 
+/** Lease reads and conditional writes in one namespace; API failures throw `KubeError`. */
 export interface LeaseClient {
   read(name: string): Promise<ReadLease | undefined>;
   create(name: string, record: LeaseRecord, meta?: { labels?: Record<string, string>; annotations?: Record<string, string> }): Promise<LeaseWrite>;
@@ -34,6 +37,7 @@ export interface LeaseClient {
   remove(name: string): Promise<void>;
 }
 
+/** A `LeaseClient` over `coordination.k8s.io/v1` in `namespace`. */
 export function createLeaseClient(kubeConfig: KubeConfig, namespace: string): LeaseClient {
   const api = kubeConfig.makeApiClient(CoordinationV1Api);
   const guard = async (what: string, fn: () => Promise<V1Lease>): Promise<LeaseWrite> => {

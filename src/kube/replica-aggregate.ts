@@ -105,6 +105,7 @@ export function splitBudget(budget: number, weights: Readonly<Record<string, num
 /** Serialized size limit of one publication (annotations share a 256 KiB budget). Default 128 KiB. */
 export const DEFAULT_MAX_AGGREGATE_BYTES = 128 * 1024;
 
+/** A publication that is too large to write or not in the expected shape. */
 export class AggregateError extends Error {
   readonly code: 'E_KUBE_AGGREGATE_SIZE' | 'E_KUBE_AGGREGATE_FORMAT';
   constructor(code: AggregateError['code'], message: string) {

@@ -12,9 +12,12 @@ import type { Clock } from '../controller/ports.ts';
 import { createLeaseClient, type LeaseRecord } from './lease-record.ts';
 import { decodeAggregate, encodeAggregate, type AggregateCounts, type ReplicaAggregate } from './replica-aggregate.ts';
 
+/** Label that marks the per-replica Leases (the leader lists by it). */
 export const AGGREGATE_LABEL = 'ringmaster.dev/replica-aggregate';
+/** Annotation holding a replica's `ReplicaAggregate` JSON. */
 export const AGGREGATE_ANNOTATION = 'ringmaster.dev/aggregate';
 
+/** Inputs of `createReplicaPublisher`. */
 export interface ReplicaPublisherOptions {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -31,6 +34,7 @@ export interface ReplicaPublisherOptions {
   maxAggregateBytes?: number;
 }
 
+/** Heartbeats one replica's counts. */
 export interface ReplicaPublisher {
   start(): void;
   /** Stops heartbeating and deletes the lease, so the leader stops counting us at once. */
@@ -38,10 +42,16 @@ export interface ReplicaPublisher {
   publishNow(): Promise<void>;
 }
 
+/** The Lease name of a replica. */
 export function replicaLeaseName(identity: string): string {
   return `ringmaster-replica-${identity}`.slice(0, 253);
 }
 
+/**
+ * Publishes `collect()` every `intervalMs` in this replica's Lease (created on first use).
+ * Failures are logged and retried at the next beat; too-large counts are refused
+ * (`E_KUBE_AGGREGATE_SIZE`), never truncated.
+ */
 export function createReplicaPublisher(opts: ReplicaPublisherOptions): ReplicaPublisher {
   const client = createLeaseClient(opts.kubeConfig, opts.namespace);
   const clock = opts.clock ?? { now: () => Date.now() };
@@ -90,6 +100,7 @@ export function createReplicaPublisher(opts: ReplicaPublisherOptions): ReplicaPu
   };
 }
 
+/** Inputs of `createAggregateReader`. */
 export interface AggregateReaderOptions {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -97,6 +108,7 @@ export interface AggregateReaderOptions {
   clock?: Clock;
 }
 
+/** Every replica's publication, split by liveness. */
 export interface FleetAggregates {
   /** Publications of replicas whose heartbeat we saw within their lease duration. */
   live: ReplicaAggregate[];

@@ -11,6 +11,7 @@ import { apiError, collectionPath, GROUP, LIST_HINTS, RESOURCES, VERSION, type K
 import { ObjectIndex, type IndexedSnapshot, type KubeResource, type NameConflict, type PolicyLocation } from './object-index.ts';
 import { createResourceInformer, type ResourceInformer } from './resource-informer.ts';
 
+/** Inputs of `createKubeManifestSource`. */
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
   scope: KubeScope;
@@ -25,6 +26,7 @@ export interface KubeSourceOptions {
   revisionHistory?: number;
 }
 
+/** A `ManifestSource` that also tells where each policy lives and which generation it served. */
 export interface KubeManifestSource extends ManifestSource {
   /**
    * Where a policy lives and its generation as served in `revision` (default: the current
@@ -41,6 +43,11 @@ export interface KubeManifestSource extends ManifestSource {
 
 const KINDS: readonly ResourceKind[] = ['PackageRelease', 'RolloutPolicy'];
 
+/**
+ * A source over the API. `start()` lists both kinds (rejecting with `KubeError` when it
+ * cannot: missing CRDs, RBAC) and then watches; `sync()` re-lists now; `onChange` fires only
+ * for a new revision (spec generation or object set changed).
+ */
 export function createKubeManifestSource(opts: KubeSourceOptions): KubeManifestSource {
   const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
   const index = new ObjectIndex();

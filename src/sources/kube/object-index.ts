@@ -36,11 +36,13 @@ export interface NameConflict {
   ignored: string;
 }
 
+/** A snapshot plus what the status writer and conflict reporting need. */
 export interface IndexedSnapshot extends ManifestSnapshot {
   policies: ReadonlyMap<string, PolicyLocation>;
   conflicts: NameConflict[];
 }
 
+/** The latest known version of every object, keyed by kind, namespace and name. */
 export class ObjectIndex {
   private readonly entries = new Map<string, { kind: ResourceKind; object: KubeResource }>();
 

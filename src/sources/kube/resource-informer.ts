@@ -20,6 +20,7 @@ class ResumableWatch extends Watch {
   }
 }
 
+/** Inputs of `createResourceInformer`. */
 export interface ResourceInformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
   path: string;
@@ -33,6 +34,7 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   restartDelayMs?: { initial: number; max: number };
 }
 
+/** A self-restarting informer. */
 export interface ResourceInformer {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -40,6 +42,7 @@ export interface ResourceInformer {
   restarts(): number;
 }
 
+/** An informer on `path` that restarts itself after errors until `stop()`. */
 export function createResourceInformer<T extends KubernetesObject>(opts: ResourceInformerOptions<T>): ResourceInformer {
   const delays = opts.restartDelayMs ?? { initial: 1_000, max: 30_000 };
   const informer = new ListWatch<T>(opts.path, new ResumableWatch(opts.kubeConfig, opts.watchTimeoutSeconds ?? 300), opts.list, false);

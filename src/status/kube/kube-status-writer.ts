@@ -14,6 +14,7 @@ import { apiError, checkObjectName, GROUP, LIST_HINTS, httpStatusOf, KubeError, 
 import type { KubeResource, PolicyLocation } from '../../sources/kube/object-index.ts';
 import { createMergePatch } from './merge-patch.ts';
 
+/** Inputs of `createKubeStatusWriter`. */
 export interface KubeStatusWriterOptions {
   kubeConfig: KubeConfig;
   scope: KubeScope;
@@ -34,6 +35,12 @@ interface Held {
 
 const PLURAL = RESOURCES.RolloutPolicy.plural;
 
+/**
+ * A `StatusWriter` on the RolloutPolicy status subresource. `write` resolves once stored
+ * (no batching); it rejects with `KubeError` `E_KUBE_NAME`, `E_KUBE_NOT_FOUND`,
+ * `E_KUBE_CONFLICT` (after the retries), `E_KUBE_API` or `E_KUBE_CLOSED`. `writeInventory`
+ * stores nothing (docs/kubernetes.md).
+ */
 export function createKubeStatusWriter(opts: KubeStatusWriterOptions): StatusWriter {
   const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
   const held = new Map<string, Held>();
