@@ -1,3 +1,8 @@
+/**
+ * Two replicas wired the way `serve --kube` should wire them with today's controller: a
+ * controller runs only for a leadership term (created on onStartedLeading, so it re-reads
+ * every status from the API, and stopped on onStoppedLeading).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createController, type Controller } from '../../src/controller/controller.ts';
 import type { FleetView, OfferSink } from '../../src/controller/ports.ts';
@@ -20,7 +25,9 @@ const AGENTS: AgentObservation[] = Array.from({ length: 20 }, (_, i) => ({
 
 interface Replica {
   mode: KubeMode;
-  controller: Controller;
+  controller(): Controller | undefined;
+  /** Resolves once leadership transitions seen so far have been acted on. */
+  settled(): Promise<void>;
   offers: AgentOffer[][];
 }
 
@@ -29,8 +36,8 @@ describe('kube mode: two replicas, one leader', () => {
   const replicas: Replica[] = [];
   afterEach(async () => {
     for (const r of replicas.splice(0)) {
-      await r.controller.stop();
       await r.mode.close();
+      await r.settled();
     }
     await server?.close();
     server = undefined;
@@ -40,56 +47,64 @@ describe('kube mode: two replicas, one leader', () => {
     const fleet: FleetView = { agents: () => AGENTS, onChange: () => () => undefined };
     const offers: AgentOffer[][] = [];
     const sink: OfferSink = { setOffers: (o) => void offers.push([...o]) };
-    const mode = createKubeMode({
+    let controller: Controller | undefined;
+    let term: Promise<void> = Promise.resolve();
+    const make = (): Controller => createController({ source: mode.source, statusWriter: mode.statusWriter, fleet, offers: sink, logic: controllerLogic, clock: { now: () => Date.now() }, logger: silent, onReconciled: (info) => mode.onReconciled(info) });
+    const mode: KubeMode = createKubeMode({
       kubeConfig: s.kubeConfig('rings'), identity, logger: silent,
       election: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 },
-      // The controller exists before start() can elect anyone.
-      onStartedLeading: () => void controller.reconcileNow(),
-      onStoppedLeading: () => undefined,
+      onStartedLeading: () => void (term = term.then(async () => {
+        controller = make();
+        await controller.start();
+      })),
+      onStoppedLeading: () => void (term = term.then(async () => {
+        await controller?.stop();
+        controller = undefined;
+      })),
     });
-    const controller: Controller = createController({ source: mode.source, statusWriter: mode.statusWriter, fleet, offers: sink, logic: controllerLogic, clock: { now: () => Date.now() }, logger: silent, onReconciled: (info) => mode.onReconciled(info) });
-    const r = { mode, controller, offers };
+    const r: Replica = { mode, controller: () => controller, settled: () => term, offers };
     replicas.push(r);
     return r;
   }
 
-  it('only the leader writes status and events; after it leaves the other leads and writes', async () => {
+  it('only the leader plans and writes; the next leader resumes from the stored status without rewriting it', async () => {
     server = await startFakeApiServer();
-    applyYaml(server, 'rings', releaseDocument('release-a', '1.0.0'));
-    applyYaml(server, 'rings', policyDocument('otelcol-custom', 'release-a'));
-    const [a, b] = [replica(server, 'replica-a'), replica(server, 'replica-b')];
-    for (const r of [a, b]) {
-      await r.mode.start();
-      await r.controller.start();
-    }
     const s = server;
+    applyYaml(s, 'rings', releaseDocument('release-a', '1.0.0'));
+    applyYaml(s, 'rings', policyDocument('otelcol-custom', 'release-a'));
+    const [a, b] = [replica(s, 'replica-a'), replica(s, 'replica-b')];
+    await a.mode.start();
+    await b.mode.start();
     const status = () => s.store.get(CR_RESOURCES.RolloutPolicy, 'rings', 'otelcol-custom').status as Record<string, unknown> | undefined;
-    await eventually(() => a.mode.leader.isLeader() || b.mode.leader.isLeader(), 'a leader');
-    const [leader, follower] = a.mode.leader.isLeader() ? [a, b] : [b, a];
-    await leader.controller.reconcileNow();
+    const patches = (): number => s.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/status')).length;
+
+    const leader = await eventually(() => [a, b].find((r) => r.controller() !== undefined), 'a leader with a controller');
+    const follower = leader === a ? b : a;
+    await leader.settled();
     await eventually(() => status()?.phase, 'the leader wrote status');
     expect(status()?.observedGeneration).toBe(1);
-    const patches = (): number => s.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/status')).length;
-    const before = patches();
-    await follower.controller.reconcileNow();
-    await follower.controller.reconcileNow();
-    expect(patches()).toBe(before);
-    expect(follower.controller.state.lastPlan).toBeDefined();
-    // Every replica plans offers for its agents; the leader's status is visible to followers.
-    expect(follower.offers.length).toBeGreaterThan(0);
+    expect(follower.controller()).toBeUndefined();
+    expect(follower.offers).toEqual([]);
+    expect(leader.offers.length).toBeGreaterThan(0);
     await eventually(() => Object.keys(follower.mode.leaderStatuses()).length === 1, 'the follower sees the leader status');
     await leader.mode.events.flush();
     expect(s.store.list('events.k8s.io/v1/events', 'rings').length).toBeGreaterThan(0);
 
-    // A spec edit through "kubectl patch": the follower ignores it for writes, the leader records the new generation.
+    // kubectl patch: a new generation, recorded in observedGeneration.
     s.store.patch(CR_RESOURCES.RolloutPolicy, 'rings', 'otelcol-custom', { spec: { paused: true } });
-    await eventually(async () => (await leader.controller.reconcileNow(), status()?.observedGeneration === 2), 'observedGeneration 2');
+    await eventually(async () => (await leader.controller()?.reconcileNow(), status()?.observedGeneration === 2), 'observedGeneration 2');
+    const before = { patches: patches(), status: structuredClone(status()) };
 
-    await leader.controller.stop();
     await leader.mode.close();
+    await leader.settled();
     replicas.splice(replicas.indexOf(leader), 1);
-    await eventually(() => follower.mode.leader.isLeader(), 'the follower takes over');
+    await eventually(() => follower.controller(), 'the follower leads with a fresh controller');
+    await follower.settled();
+    await follower.controller()?.reconcileNow();
+    // Same inputs, same plan: the new leader finds the stored status current and writes nothing.
+    expect(patches()).toBe(before.patches);
+    expect(status()).toEqual(before.status);
     s.store.patch(CR_RESOURCES.RolloutPolicy, 'rings', 'otelcol-custom', { spec: { paused: false } });
-    await eventually(async () => (await follower.controller.reconcileNow(), status()?.observedGeneration === 3), 'the new leader writes');
+    await eventually(async () => (await follower.controller()?.reconcileNow(), status()?.observedGeneration === 3), 'the new leader writes');
   });
 });
