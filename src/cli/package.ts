@@ -50,9 +50,6 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Registers `package push`, `package verify` and `package list`. */
 export const registerPackage: RegisterCommand = (program: Command, io: CliIo) => {
-  // `--version <semver>` is ours after `package push`; without positional options the root's
-  // `-V, --version` would take it anywhere on the line and print the CLI version instead.
-  program.enablePositionalOptions();
   const pkg = program.command('package').description('push packages to the artifact store, verify signatures, list versions');
   withTarget(withCoordinates(pkg.command('push').argument('<file>', 'the build to push')))
     .description('store a build for one platform (immutable: identical re-push is a no-op, different content is refused)')

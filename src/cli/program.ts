@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 
 /**
@@ -34,6 +35,9 @@ export function buildProgram(commands: readonly RegisterCommand[], io: CliIo): C
     .description('GitOps rollouts of OpenTelemetry Collector packages to OpAMP agent fleets, ring by ring')
     .version(versionOfPackage(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Subcommands own their options: `package push --version 1.5.0` is the package version,
+    // not the root's `-V, --version` (which would otherwise match anywhere on the line).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   for (const register of commands) register(program, io);
@@ -62,5 +66,6 @@ export async function runProgram(program: Command, argv: readonly string[], io: 
 }
 
 function versionOfPackage(): string {
-  return '0.1.0';
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+  return pkg.version;
 }

@@ -96,7 +96,7 @@ async function writeStatuses(deps: ReconcileDeps, state: ControllerState, plan: 
   for (const name of Object.keys(plan.statuses).sort()) {
     const planned = plan.statuses[name];
     if (!planned) continue;
-    let next: PolicyStatus = { ...planned, observedRevision: revision };
+    let next: PolicyStatus = { ...planned, observedRevision: revision, installed: installedColumn(planned) };
     next = state.invalid ? markStalled(next, state.invalid.revision, state.invalid.errors, nowIso) : clearStalled(next);
     const previous = state.statuses[name];
     if (previous && deps.logic.equals(previous, next)) continue;
@@ -120,4 +120,15 @@ async function writeStalledWithoutGood(deps: ReconcileDeps, state: ControllerSta
     await deps.statusWriter.write(name, next, `${name}: revision ${state.invalid.revision.slice(0, 7)} is invalid`);
     state.statuses[name] = next;
   }
+}
+
+/** `<installed>/<targeted>` over all rings: the `Installed` printer column of the CRD. */
+export function installedColumn(status: PolicyStatus): string {
+  let installed = 0;
+  let targeted = 0;
+  for (const ring of status.rings) {
+    installed += ring.counts.installed;
+    targeted += ring.counts.targeted;
+  }
+  return `${installed}/${targeted}`;
 }

@@ -55,7 +55,7 @@ export interface AgentObservation {
   /** Last message received, epoch ms. */
   lastSeen: number;
   health?: AgentHealthObservation;
-  /** Keyed by package name. Absent = the agent has reported no package statuses. */
+  /** Keyed by package name; empty while the agent has reported no package statuses. */
   packages: Record<string, AgentPackageObservation>;
   /** Keyed by package name: what the server delivered (lost on server restart). */
   delivered?: Record<string, DeliveredPackage>;

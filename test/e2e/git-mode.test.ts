@@ -85,6 +85,7 @@ describe('Git mode end to end (real repo, server, agents)', { timeout: 120_000 }
         expect(firstOffer.get(uidOf(f, n))!).toBeGreaterThanOrEqual(Date.parse(canaryRing.bakeUntil!));
       }
       expect(f.status(POLICY)?.stableRelease).toBe(releaseName('2.0.0'));
+      expect(f.status(POLICY)?.installed).toBe('6/6');
     } finally {
       clearInterval(watch);
     }
