@@ -5,7 +5,7 @@ import { createKubeStatusWriter } from '../../src/status/kube/kube-status-writer
 import { releaseDocument } from '../contract/manifest-source.contract.ts';
 import { sampleStatus, statusWriterContract } from '../contract/status-writer.contract.ts';
 import { startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
-import { applyYaml, CR_RESOURCES, policyDocument, silent } from './kube-fixture.ts';
+import { applyYaml, CR_RESOURCES, eventually, policyDocument, silent } from './kube-fixture.ts';
 
 const POLICIES = ['otelcol-custom', 'otelcol-contrib', 'a', 'b', 'p'];
 
@@ -92,6 +92,17 @@ describe('kube status writer', () => {
     const statuses = env.server.requests.filter((r) => r.method === 'PATCH').map((r) => r.status);
     expect(statuses).toContain(409);
     expect(stored('p')?.phase).toBe('Succeeded');
+    expect(stored('p')).not.toHaveProperty('foreign');
+  });
+
+  it('patches against the informer\'s copy when it is newer than ours (no conflict round trip)', async () => {
+    env = await world();
+    const writer = env.writer();
+    await writer.write('p', sampleStatus(), 'first');
+    env.server.store.patch(CR_RESOURCES.RolloutPolicy, 'rings', 'p', { status: { foreign: 'x' } }, 'status');
+    await eventually(() => (env?.source.policyObject('rings', 'p')?.status as Record<string, unknown> | undefined)?.foreign, 'the informer saw the foreign write');
+    await writer.write('p', sampleStatus('Succeeded'), 'done');
+    expect(env.server.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([200, 200]);
     expect(stored('p')).not.toHaveProperty('foreign');
   });
 

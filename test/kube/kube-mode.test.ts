@@ -93,7 +93,7 @@ describe('kube mode: two replicas, one leader', () => {
     // kubectl patch: a new generation, recorded in observedGeneration.
     s.store.patch(CR_RESOURCES.RolloutPolicy, 'rings', 'otelcol-custom', { spec: { paused: true } });
     await eventually(async () => (await leader.controller()?.reconcileNow(), status()?.observedGeneration === 2), 'observedGeneration 2');
-    const before = { patches: patches(), status: structuredClone(status()) };
+    const before = { patches: patches(), status: structuredClone(status()), offers: leader.offers.at(-1) };
 
     await leader.mode.close();
     await leader.settled();
@@ -104,6 +104,10 @@ describe('kube mode: two replicas, one leader', () => {
     // Same inputs, same plan: the new leader finds the stored status current and writes nothing.
     expect(patches()).toBe(before.patches);
     expect(status()).toEqual(before.status);
+    // …and hands every agent the very set the old leader did: nothing is offered again.
+    expect(before.offers?.length).toBeGreaterThan(0);
+    expect(follower.offers[0]).toEqual(before.offers);
+    expect(follower.offers.every((o) => JSON.stringify(o) === JSON.stringify(before.offers))).toBe(true);
     s.store.patch(CR_RESOURCES.RolloutPolicy, 'rings', 'otelcol-custom', { spec: { paused: false } });
     await eventually(async () => (await follower.controller()?.reconcileNow(), status()?.observedGeneration === 3), 'the new leader writes');
   });
