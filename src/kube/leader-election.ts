@@ -9,6 +9,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../controller/ports.ts';
+import { claimLease } from './lease-claim.ts';
 import { createLeaseClient, type LeaseClient, type LeaseRecord, type ReadLease } from './lease-record.ts';
 
 /** Inputs of `createLeaderElector`; timings default to client-go's (15 s, 10 s, 2 s). */
@@ -76,26 +77,13 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
 
   /** One step of the algorithm; true when we hold the lease afterwards. */
   const tryAcquireOrRenew = async (): Promise<boolean> => {
-    const now = clock.now();
-    const mine: LeaseRecord = { holderIdentity: opts.identity, leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 };
     const current = await client.read(name);
-    if (!current) {
-      const created = await client.create(name, mine);
-      if (created.ok) observe(created.lease);
-      return created.ok;
-    }
-    observe(current);
-    const held = current.record.holderIdentity;
-    if (held !== '' && held !== opts.identity && observedAt + leaseDurationMs > now) return false;
-    if (held === opts.identity) {
-      mine.acquireTime = current.record.acquireTime;
-      mine.leaseTransitions = current.record.leaseTransitions;
-    } else {
-      mine.leaseTransitions = current.record.leaseTransitions + 1;
-    }
-    const updated = await client.update(name, current, mine);
-    if (updated.ok) observe(updated.lease);
-    return updated.ok;
+    if (current) observe(current);
+    const record = claimLease(current?.record, { identity: opts.identity, now: clock.now(), observedAt, leaseDurationMs });
+    if (!record) return false;
+    const written = current ? await client.update(name, current, record) : await client.create(name, record);
+    if (written.ok) observe(written.lease);
+    return written.ok;
   };
 
   const attempt = async (): Promise<boolean> => {
