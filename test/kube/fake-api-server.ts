@@ -25,6 +25,9 @@ const TYPES = new Map<string, ResourceType>([
   }],
 ]);
 
+/** The one bearer token the fake accepts (`kubeConfig()` uses it). */
+export const TOKEN = 'fake-token';
+
 /** `/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>[/status]]` */
 const PATH = /^\/apis\/([^/]+)\/([^/]+)(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/(status))?$/;
 
@@ -55,7 +58,8 @@ export interface FakeApiServer {
   readonly store: FakeStore;
   /** Every request answered so far (watches recorded when they open). */
   readonly requests: RequestRecord[];
-  kubeConfig(namespace?: string): KubeConfig;
+  /** A kubeconfig for this server (context namespace `namespace`, default `default`; token `token`). */
+  kubeConfig(namespace?: string, token?: string): KubeConfig;
   /** Destroys every watch connection mid-stream (a network failure). */
   dropWatches(): void;
   /** Ends every watch normally (as the server's timeout does). */
@@ -88,6 +92,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     const record: RequestRecord = { method, path: url.pathname, watch: url.searchParams.get('watch') === 'true', status: 0, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}) };
     requests.push(record);
     res.on('finish', () => (record.status = res.statusCode));
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) throw new ApiFailure(401, 'Unauthorized', 'Unauthorized');
     const injected = failures.find((f) => f.left > 0 && f.method === method && f.pattern.test(url.pathname) && (f.when?.(url) ?? true));
     if (injected) {
       injected.left -= 1;
@@ -173,11 +178,11 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     url,
     store,
     requests,
-    kubeConfig(namespace = 'default') {
+    kubeConfig(namespace = 'default', token = TOKEN) {
       const kc = new KubeConfig();
       kc.loadFromOptions({
         clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
-        users: [{ name: 'tester', token: 'fake-token' }],
+        users: [{ name: 'tester', token }],
         contexts: [{ name: 'fake', cluster: 'fake', user: 'tester', namespace }],
         currentContext: 'fake',
       });

@@ -32,6 +32,13 @@ describe('kube mode: bad input and refused requests', () => {
     await expect(writer.readAll()).rejects.toMatchObject({ code: 'E_KUBE_API', status: 403, message: expect.stringContaining('deploy/rbac.yaml') });
   });
 
+  it('refused credentials: E_KUBE_API, status 401, saying what to check', async () => {
+    server = await startFakeApiServer();
+    const source = createKubeManifestSource({ kubeConfig: server.kubeConfig('rings', 'wrong-token'), scope: { namespace: 'rings' }, logger: silent });
+    await expect(source.start()).rejects.toMatchObject({ code: 'E_KUBE_API', status: 401, message: expect.stringContaining('credentials were refused') });
+    await source.stop();
+  });
+
   it('refuses conflicting flags, a bad identity and a missing kubeconfig with codes', async () => {
     server = await startFakeApiServer();
     const base = { kubeConfig: server.kubeConfig('rings'), identity: 'ringmaster-0', logger: silent, onStartedLeading: () => undefined, onStoppedLeading: () => undefined };
