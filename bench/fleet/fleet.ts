@@ -37,7 +37,7 @@ export interface Fleet {
   flood(mode: FloodMode): void;
   /** Every milestone so far (offered / installed / failed), in arrival order. */
   readonly milestones: readonly Milestone[];
-  /** Stops every agent (`polite`: with `agent_disconnect`) and waits for the workers to exit. */
+  /** Stops every agent (`polite`: with `agent_disconnect`) and waits for the workers to exit. Idempotent. */
   stop(polite?: boolean): Promise<void>;
 }
 
@@ -60,6 +60,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const workers: Child<ToWorker, FromWorker>[] = [];
   const milestones: Milestone[] = [];
   let stopping = false;
+  let stopped: Promise<void> = Promise.resolve();
   let failure: Error | undefined;
   for (let first = 0; first < options.agents; first += perProcess) {
     const worker = forkChild<ToWorker, FromWorker>(workerEntry, ['--max-old-space-size=4096']);
@@ -94,14 +95,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       }
     },
     flood: (mode) => workers.forEach((worker) => worker.send({ type: 'flood', mode })),
-    async stop(polite = false) {
+    stop(polite = false) {
+      if (stopping) return stopped;
       stopping = true;
-      await Promise.all(workers.map(async (worker) => {
-        const stopped = worker.next('stopped', 60_000).catch(() => undefined);
+      stopped = Promise.all(workers.map(async (worker) => {
+        const said = worker.next('stopped', 60_000).catch(() => undefined);
         worker.send({ type: 'stop', polite });
-        await stopped;
+        await said;
         await worker.exited(10_000);
-      }));
+      })).then(() => undefined);
+      return stopped;
     },
   };
 }

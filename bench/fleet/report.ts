@@ -4,6 +4,7 @@
  * types so the simulator costs the server exactly what a real agent's bytes would.
  */
 import { toKeyValues } from '../../src/opamp/attributes.ts';
+import { encodeAgentToServer } from '../../src/opamp/codec.ts';
 import { AgentCapabilities, PackageStatusEnum } from '../../src/opamp/messages.ts';
 import type { AgentDescription, AgentToServer, PackageStatus, PackageStatuses } from '../../src/opamp/messages.ts';
 
@@ -31,6 +32,8 @@ export interface AgentIdentity {
   labels: Readonly<Record<string, string>>;
   /** Target size of the encoded full report in bytes; padding attributes fill the rest. */
   statusBytes: number;
+  /** The padding values that bring the report to `statusBytes` (computed once, on first use). */
+  padding?: string[];
 }
 
 const padValue = 'x'.repeat(96);
@@ -47,10 +50,25 @@ export function describe(identity: AgentIdentity, version: string | undefined): 
     identifyingAttributes: toKeyValues({ 'service.name': 'otelcol-sim', 'service.instance.id': identity.uidText }),
     nonIdentifyingAttributes: toKeyValues(attributes),
   };
-  const base = 120 + JSON.stringify(attributes).length;
-  const pads = Math.max(0, Math.floor((identity.statusBytes - base) / 110));
-  for (let i = 0; i < pads; i += 1) description.nonIdentifyingAttributes.push({ key: `sim.pad.${i}`, value: { stringValue: padValue } });
+  identity.padding ??= padding(description, identity.statusBytes);
+  identity.padding.forEach((value, i) => description.nonIdentifyingAttributes.push({ key: `sim.pad.${i}`, value: { stringValue: value } }));
   return description;
+}
+
+/** Uid, sequence number, capabilities and health around the description, encoded. */
+const reportOverhead = 60;
+
+/** Full 96-byte pads, then one shorter pad for the rest (within a few bytes of the target). */
+function padding(description: AgentDescription, statusBytes: number): string[] {
+  const base = encodeAgentToServer({ agentDescription: description }).byteLength + reportOverhead;
+  const padBytes = (value: string): number => encodeAgentToServer({ agentDescription: { nonIdentifyingAttributes: [{ key: 'sim.pad.10', value: { stringValue: value } }] } }).byteLength - 2;
+  const framing = padBytes('');
+  const full = padBytes(padValue);
+  const values: string[] = [];
+  let left = statusBytes - base;
+  for (; left >= full; left -= full) values.push(padValue);
+  if (left > framing) values.push('x'.repeat(left - framing));
+  return values;
 }
 
 /** Package statuses as the spec wants them: every held package, and the aggregate hash echoed. */

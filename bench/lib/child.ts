@@ -39,6 +39,7 @@ export function forkChild<In, Out extends { type: string }>(entry: string, execA
       const timer = setTimeout(() => done(new Error(`no "${type}" from ${entry} within ${timeoutMs} ms`)), timeoutMs);
       const onExit = (code: number | null): void => done(new Error(`${entry} exited (code ${String(code)}) before sending "${type}"`));
       const off = subscribe(type, (message) => done(undefined, message));
+      if (proc.exitCode !== null || proc.signalCode !== null) return onExit(proc.exitCode);
       proc.once('exit', onExit);
       function done(error: Error | undefined, message?: Out): void {
         clearTimeout(timer);
