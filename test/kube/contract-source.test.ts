@@ -1,29 +1,32 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createKubeManifestSource } from '../../src/sources/kube/kube-source.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
 import { manifestSourceContract, releaseDocument } from '../contract/manifest-source.contract.ts';
 import { startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
 import { applyYaml, CR_RESOURCES, deleteNamed, eventually, policyDocument, silent } from './kube-fixture.ts';
+import { closeSharedClusters, testClusters } from './test-cluster.ts';
 
-manifestSourceContract('kube (fake API server)', async (initial) => {
-  const server = await startFakeApiServer();
-  for (const doc of Object.values(initial)) applyYaml(server, 'rings', doc);
-  const source = createKubeManifestSource({ kubeConfig: server.kubeConfig('rings'), scope: { namespace: 'rings' }, logger: silent });
-  return {
-    source,
-    async apply(manifests) {
-      for (const [name, doc] of Object.entries(manifests)) {
-        if (doc === null) deleteNamed(server, 'rings', name);
-        else applyYaml(server, 'rings', doc);
-      }
-    },
-    async touchNonManifest() {
-      // A status write (what the controller itself does) changes resourceVersion, not generation.
-      server.store.patch(CR_RESOURCES.PackageRelease, 'rings', 'release-a', { status: { seen: true } }, 'status');
-    },
-    cleanup: () => server.close(),
-  };
-});
+for (const cluster of testClusters()) {
+  manifestSourceContract(`kube (${cluster.name})`, async (initial) => {
+    const c = await cluster.start();
+    const ns = await c.namespace();
+    for (const doc of Object.values(initial)) await c.apply(ns, doc);
+    const source = createKubeManifestSource({ kubeConfig: c.kubeConfig(ns), scope: { namespace: ns }, logger: silent });
+    return {
+      source,
+      async apply(manifests) {
+        for (const [name, doc] of Object.entries(manifests)) {
+          if (doc === null) await c.remove(ns, name);
+          else await c.apply(ns, doc);
+        }
+      },
+      // `kubectl annotate`: metadata changes, the declaration (generation) does not.
+      touchNonManifest: () => c.annotate(ns, 'packagereleases', 'release-a', { 'example.com/touched': String(Date.now()) }),
+      cleanup: () => c.close(),
+    };
+  });
+}
+afterAll(closeSharedClusters);
 
 describe('kube source', () => {
   let server: FakeApiServer | undefined;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PolicyStatus } from '../../src/manifests/types.ts';
 import { createKubeManifestSource, type KubeManifestSource } from '../../src/sources/kube/kube-source.ts';
 import { createKubeStatusWriter } from '../../src/status/kube/kube-status-writer.ts';
@@ -6,6 +6,7 @@ import { releaseDocument } from '../contract/manifest-source.contract.ts';
 import { sampleStatus, statusWriterContract } from '../contract/status-writer.contract.ts';
 import { startFakeApiServer, type FakeApiServer } from './fake-api-server.ts';
 import { applyYaml, CR_RESOURCES, eventually, policyDocument, silent } from './kube-fixture.ts';
+import { closeSharedClusters, testClusters } from './test-cluster.ts';
 
 const POLICIES = ['otelcol-custom', 'otelcol-contrib', 'a', 'b', 'p'];
 
@@ -27,18 +28,34 @@ async function world(): Promise<{ server: FakeApiServer; source: KubeManifestSou
 
 const statusPatches = (server: FakeApiServer): number => server.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/status') && r.status === 200).length;
 
-statusWriterContract('kube (fake API server)', async () => {
-  const { server, source, writer } = await world();
-  return {
-    writer: writer(),
-    reopen: async () => writer(),
-    changes: async () => statusPatches(server),
-    async cleanup() {
-      await source.stop();
-      await server.close();
-    },
-  };
-});
+for (const cluster of testClusters()) {
+  statusWriterContract(`kube (${cluster.name})`, async () => {
+    const c = await cluster.start();
+    const ns = await c.namespace();
+    await c.apply(ns, releaseDocument('release-a', '1.0.0'));
+    for (const name of POLICIES) await c.apply(ns, policyDocument(name, 'release-a'));
+    const source = createKubeManifestSource({ kubeConfig: c.kubeConfig(ns), scope: { namespace: ns }, logger: silent });
+    await source.start();
+    const writer = () => createKubeStatusWriter({ kubeConfig: c.kubeConfig(ns), scope: { namespace: ns }, logger: silent, locate: (n, r) => source.locatePolicy(n, r), observe: (s, n) => source.policyObject(s, n) });
+    // Counts distinct stored states of the namespace's policies (every write makes a new resourceVersion).
+    let seen: string | undefined;
+    let changes = 0;
+    return {
+      writer: writer(),
+      reopen: async () => writer(),
+      async changes() {
+        const now = await c.policyVersion(ns);
+        if (now !== seen) [seen, changes] = [now, changes + 1];
+        return changes;
+      },
+      async cleanup() {
+        await source.stop();
+        await c.close();
+      },
+    };
+  });
+}
+afterAll(closeSharedClusters);
 
 describe('kube status writer', () => {
   let env: Awaited<ReturnType<typeof world>> | undefined;

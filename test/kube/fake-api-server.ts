@@ -11,10 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiFailure, checkMicroTime, FakeStore, matchesLabels, type KubeObject, type ResourceType, type WatchEvent } from './fake-store.ts';
 
-const CR = { statusSubresource: true, generation: true, apiVersion: 'ringmaster.dev/v1alpha1' };
+const CR = { generation: true, apiVersion: 'ringmaster.dev/v1alpha1' };
+// As in crds/: only RolloutPolicy has a status subresource.
 const TYPES = new Map<string, ResourceType>([
-  ['ringmaster.dev/v1alpha1/packagereleases', { ...CR, kind: 'PackageRelease', listKind: 'PackageReleaseList' }],
-  ['ringmaster.dev/v1alpha1/rolloutpolicies', { ...CR, kind: 'RolloutPolicy', listKind: 'RolloutPolicyList' }],
+  ['ringmaster.dev/v1alpha1/packagereleases', { ...CR, statusSubresource: false, kind: 'PackageRelease', listKind: 'PackageReleaseList' }],
+  ['ringmaster.dev/v1alpha1/rolloutpolicies', { ...CR, statusSubresource: true, kind: 'RolloutPolicy', listKind: 'RolloutPolicyList' }],
   ['coordination.k8s.io/v1/leases', {
     kind: 'Lease', listKind: 'LeaseList', apiVersion: 'coordination.k8s.io/v1', statusSubresource: false, generation: false,
     validate: (o) => checkMicroTime((o.spec as Record<string, unknown> | undefined)?.renewTime, 'spec.renewTime') ?? checkMicroTime((o.spec as Record<string, unknown> | undefined)?.acquireTime, 'spec.acquireTime'),

@@ -16,7 +16,7 @@ export interface ResourceType {
   apiVersion: string;
   /** `status` is written only through the `/status` subresource. */
   statusSubresource: boolean;
-  /** `metadata.generation` counts spec changes (custom resources). */
+  /** `metadata.generation` counts changes of the spec (of all but metadata without a status subresource). */
   generation: boolean;
   /** Extra validation; returns an error message or undefined. */
   validate?: (object: KubeObject) => string | undefined;
@@ -160,7 +160,9 @@ export class FakeStore {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
       }
-      if (type.generation && !isDeepStrictEqual(current.spec, next.spec)) next.metadata.generation = Number(current.metadata.generation ?? 0) + 1;
+      // With a status subresource only spec changes count; without one, everything but metadata.
+      const tracked = (o: KubeObject): unknown => (type.statusSubresource ? o.spec : { ...o, metadata: undefined });
+      if (type.generation && !isDeepStrictEqual(tracked(current), tracked(next))) next.metadata.generation = Number(current.metadata.generation ?? 0) + 1;
     }
     next.apiVersion = type.apiVersion;
     next.kind = type.kind;

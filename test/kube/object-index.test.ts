@@ -45,15 +45,15 @@ describe('object index', () => {
     expect(index.snapshot().revision).not.toBe(second);
   });
 
-  it('snapshots hold only declarations: no status, no annotations, no server fields', () => {
+  it('snapshots hold only what the generation covers: no status, labels, annotations or server fields', () => {
     const index = new ObjectIndex();
     const object = release('a', 10);
     object.metadata = { ...object.metadata, labels: { team: 'obs' } };
     const annotated = { ...object, status: { phase: 'x' }, metadata: { ...object.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } } };
     index.upsert('PackageRelease', annotated as KubeResource);
     const content = index.snapshot().files[0]?.content ?? '';
-    expect(content).toContain('team: obs');
-    for (const absent of ['status', 'last-applied', 'resourceVersion', 'uid', 'generation', 'creationTimestamp']) expect(content).not.toContain(absent);
+    expect(content).toContain('version: 1.0.0');
+    for (const absent of ['team: obs', 'status', 'last-applied', 'resourceVersion', 'uid', 'generation', 'creationTimestamp']) expect(content).not.toContain(absent);
   });
 
   it('across namespaces the oldest keeps a name (ties: namespace order)', () => {

@@ -132,15 +132,14 @@ export function pathOf(kind: ResourceKind, namespace: string, name: string): str
 }
 
 /**
- * The object as a manifest: apiVersion, kind, name, namespace, labels and spec. Status and
- * server-managed metadata are left out (they are not declarations), and so are annotations
- * (kubectl's last-applied-configuration would double every object's size).
+ * The object as a manifest: apiVersion, kind, name, namespace and spec — exactly what the
+ * generation covers, so a revision always means the same content. Status, labels,
+ * annotations (kubectl's last-applied-configuration would double every object) and
+ * server-managed metadata are not declarations the planner reads.
  */
 function documentOf(kind: ResourceKind, object: KubeResource): string {
   const meta = object.metadata ?? {};
-  const metadata: Record<string, unknown> = { name: meta.name, namespace: meta.namespace };
-  if (meta.labels && Object.keys(meta.labels).length > 0) metadata.labels = meta.labels;
-  return stringify({ apiVersion: object.apiVersion ?? 'ringmaster.dev/v1alpha1', kind, metadata, spec: object.spec ?? null });
+  return stringify({ apiVersion: object.apiVersion ?? 'ringmaster.dev/v1alpha1', kind, metadata: { name: meta.name, namespace: meta.namespace }, spec: object.spec ?? null });
 }
 
 function keyOf(kind: ResourceKind, object: KubeResource): string {
