@@ -25,6 +25,8 @@ const filePath = `${coordinates.package}/${coordinates.version}/${coordinates.os
 interface Reading {
   bytesPerSecond: number;
   cpuSecondsPerGB: number;
+  /** The user-mode part: what the server's own code costs, without the kernel's copying. */
+  userSecondsPerGB: number;
 }
 
 /** Pushes `bytes` of random data into a new store under `root`. */
@@ -77,7 +79,8 @@ export async function measureDownloads(spec: TargetSpec, url: string, concurrenc
     const seconds = (performance.now() - wallStart) / 1000;
     const end = await target.sample();
     const total = concurrency * rounds * fileBytes;
-    return { bytesPerSecond: total / seconds, cpuSecondsPerGB: (end.cpuMicros - start.cpuMicros) / 1e6 / (total / 1e9) };
+    const perGB = (micros: number): number => micros / 1e6 / (total / 1e9);
+    return { bytesPerSecond: total / seconds, cpuSecondsPerGB: perGB(end.cpuMicros - start.cpuMicros), userSecondsPerGB: perGB(end.cpuUserMicros - start.cpuUserMicros) };
   } finally {
     agent.destroy();
     await target.close();
@@ -111,9 +114,12 @@ export async function run(): Promise<BenchResult> {
         summarize(`concurrency ${concurrency}: Ringmaster / baseline throughput`, 'ratio', ratios),
         summarize(`concurrency ${concurrency}: Ringmaster server CPU-s per GB (×1000)`, 'count', ours.map((r) => Math.round(r.cpuSecondsPerGB * 1000))),
         summarize(`concurrency ${concurrency}: baseline server CPU-s per GB (×1000)`, 'count', base.map((r) => Math.round(r.cpuSecondsPerGB * 1000))),
+        summarize(`concurrency ${concurrency}: Ringmaster server user-mode CPU-s per GB (×1000)`, 'count', ours.map((r) => Math.round(r.userSecondsPerGB * 1000))),
+        summarize(`concurrency ${concurrency}: baseline server user-mode CPU-s per GB (×1000)`, 'count', base.map((r) => Math.round(r.userSecondsPerGB * 1000))),
       );
       notes.push(verdict(`concurrency ${concurrency}: throughput ratio`, median(ratios), 1.0, '×', false));
       notes.push(verdict(`concurrency ${concurrency}: Ringmaster server CPU per GB`, median(ours.map((r) => r.cpuSecondsPerGB)), 0.8, ' s'));
+      notes.push(`concurrency ${concurrency}: server CPU per GB, Ringmaster / baseline: ${(median(ours.map((r) => r.cpuSecondsPerGB)) / median(base.map((r) => r.cpuSecondsPerGB))).toFixed(2)}×`);
     }
     notes.push(`${fileBytes / 1024 ** 2} MiB file, page-cached; the client (this process) shares the machine's 2 cores with the server`);
   } finally {

@@ -15,6 +15,8 @@ export type TargetSpec =
 export interface TargetSample {
   /** User + system CPU time since the process started, µs. */
   cpuMicros: number;
+  /** The user-mode part of it, µs (the rest is kernel time: syscalls, loopback TCP). */
+  cpuUserMicros: number;
   rss: number;
   heapUsed: number;
   heapTotal: number;

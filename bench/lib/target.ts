@@ -5,6 +5,7 @@
  * Run with `--expose-gc` so samples can be taken after a full collection.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,9 +65,11 @@ async function startArtifacts(spec: Extract<TargetSpec, { kind: 'artifacts' }>):
 async function startHttpFile(spec: Extract<TargetSpec, { kind: 'http-file' }>): Promise<Running> {
   const http = createServer((req, res) => {
     const path = join(spec.root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const stream = createReadStream(path);
-    stream.once('open', () => stream.pipe(res));
-    stream.once('error', () => res.writeHead(404).end());
+    stat(path).then((info) => {
+      // Content-Length, as any real file server sends (without it the body would be chunked).
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size });
+      createReadStream(path).pipe(res);
+    }, () => res.writeHead(404).end());
   });
   const port = await listen(http);
   return { url: `http://127.0.0.1:${port}`, counts: () => ({ messagesIn: 0, agentsOnline: 0, websocketsOpen: 0 }), close: () => closeHttp(http) };
@@ -94,7 +97,7 @@ function sample(gc: boolean): TargetSample {
   }
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  return { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers, ...(running?.counts() ?? { messagesIn: 0, agentsOnline: 0, websocketsOpen: 0 }) };
+  return { cpuMicros: cpu.user + cpu.system, cpuUserMicros: cpu.user, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers, ...(running?.counts() ?? { messagesIn: 0, agentsOnline: 0, websocketsOpen: 0 }) };
 }
 
 async function start(spec: TargetSpec): Promise<Running> {
