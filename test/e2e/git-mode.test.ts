@@ -151,6 +151,37 @@ describe('Git mode end to end (real repo, server, agents)', { timeout: 120_000 }
     for (const n of names.canary) expect(installedVersion(f, n)).toBe('2.0.0');
   });
 
+  it('serves the operators during a rollout: API, live events, metrics, health', async () => {
+    const f = await stableFleet({ bumpBake: '1h' });
+    const base = f.server!.url;
+    const events = new AbortController();
+    const stream = await fetch(`${base}/api/v1/events`, { signal: events.signal });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    const received: string[] = [];
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        received.push(new TextDecoder().decode(value));
+      }
+    })();
+    await bump(f);
+    await waitFor(() => f.status(POLICY)?.rings[0]?.phase === 'Baking', 'canary baking');
+    const policy = await (await fetch(`${base}/api/v1/policies/${POLICY}`)).json() as Record<string, unknown>;
+    expect(JSON.stringify(policy)).toMatch(/"phase":"Baking"/);
+    const page = await (await fetch(`${base}/api/v1/agents?policy=${POLICY}&ring=canary`)).json() as { items: Array<{ attributes: Record<string, string> }> };
+    expect(page.items.map((a) => a.attributes['host.name']).sort()).toEqual(names.canary);
+    await waitFor(() => received.join('').includes('ring canary succeeded'), 'the ring event on the SSE stream');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/ringmaster_agents\{[^}]*\} 6/);
+    expect(metrics).toMatch(/ringmaster_ring_phase\{[^}]*ring="canary"[^}]*\} 1/);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    events.abort();
+    await reading;
+  });
+
   it('answers a webhook with a bad signature with 401 and does not fetch', async () => {
     const f = await stableFleet();
     const stats = () => (f.server!.source as unknown as { stats(): { fetches: number } }).stats().fetches;
