@@ -27,6 +27,7 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<Agent[]> {
       stateRoot: o.stateRoot,
       name,
       serviceName: 'otelcol-custom',
+      initialVersion: '1.3.2', // what the hosts ran before Ringmaster managed them
       labels: { env: 'prod', region: i % 2 === 0 ? 'eu-west' : 'us-east', ...(i < o.canaries ? { canary: 'true' } : {}) },
       platform: { os: 'linux', arch: i % 7 === 3 ? 'arm64' : 'amd64' },
       trust: { publicKeyPems: [o.publicKeyPem], requireSignature: true },

@@ -100,7 +100,7 @@ export async function createFleet(): Promise<Fleet> {
       if (!server) throw new Error('start the server first');
       const agents = specs.map((s) => createSimulatedAgent({
         endpoint: `${server.url.replace(/^http/, 'ws')}/v1/opamp`, stateRoot: join(root, 'agents'), name: s.name,
-        serviceName: PKG, labels: s.labels ?? {}, platform: { os: 'linux', arch: 'amd64' },
+        serviceName: PKG, initialVersion: '0.9.0', labels: s.labels ?? {}, platform: { os: 'linux', arch: 'amd64' },
         trust: { publicKeyPems: [keys.publicKeyPem], requireSignature: true },
         install: { delayMs: 50, failVersions: s.failVersions ?? [] }, heartbeatMs: 30_000,
       }));
