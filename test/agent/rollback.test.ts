@@ -1,32 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../../src/agent/agent.ts';
+import { describe, expect, it } from 'vitest';
 import { createHost, readIfExists, type HostOptions } from './host.ts';
-import { COLLECTOR, startWorld, waitFor, type PublishOptions, type World } from './world.ts';
+import { COLLECTOR, useWorld, waitFor, type PublishOptions } from './world.ts';
 
 /** More ways a new collector can fail, each with its precise reason and the old one intact. */
 describe('agent: failed upgrades', () => {
-  let world: World;
-  let agent: Agent | undefined;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterEach(async () => {
-    await agent?.stop();
-    agent = undefined;
-  });
-  afterAll(async () => world.close());
+  const ctx = useWorld();
 
   const fail = async (publish: PublishOptions, hostOptions: HostOptions = {}): Promise<{ error: string | undefined; history: string[] }> => {
-    const host = await createHost(world, hostOptions);
+    const host = await createHost(ctx.world, hostOptions);
     const started = await host.startAgent();
-    agent = started.agent;
+    ctx.agent = started.agent;
     await waitFor(() => host.running(), 'collector up');
-    const { offered } = await world.publish(publish);
-    world.offer(started.uid, { [COLLECTOR]: offered });
-    const seen = await waitFor(() => world.history(started.uid, COLLECTOR).at(-1) === 'InstallFailed' && world.agent(started.uid), 'InstallFailed');
+    const { offered } = await ctx.world.publish(publish);
+    ctx.world.offer(started.uid, { [COLLECTOR]: offered });
+    const seen = await waitFor(() => ctx.world.history(started.uid, COLLECTOR).at(-1) === 'InstallFailed' && ctx.world.agent(started.uid), 'InstallFailed');
     expect((await waitFor(() => host.running(), 'old collector running')).version).toBe('1.4.0');
     expect((await readIfExists(host.binary))?.equals(host.initialBytes)).toBe(true);
-    return { error: seen.packages[COLLECTOR]?.error, history: world.history(started.uid, COLLECTOR).filter((s) => s !== 'InstallPending') };
+    return { error: seen.packages[COLLECTOR]?.error, history: ctx.world.history(started.uid, COLLECTOR).filter((s) => s !== 'InstallPending') };
   };
 
   it('kills a dry run that does not finish within its timeout', async () => {

@@ -1,36 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../../src/agent/agent.ts';
+import { describe, expect, it } from 'vitest';
 import { createHost, readIfExists, type Host, type HostOptions } from './host.ts';
-import { COLLECTOR, startWorld, waitFor, type PublishOptions, type World } from './world.ts';
+import { COLLECTOR, useWorld, waitFor, type PublishOptions } from './world.ts';
 
 /** Packages that must never run: every one is refused after the download, before anything is touched. */
 describe('agent: package verification', () => {
-  let world: World;
-  let agent: Agent | undefined;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterEach(async () => {
-    await agent?.stop();
-    agent = undefined;
-  });
-  afterAll(async () => world.close());
+  const ctx = useWorld();
 
   const refuse = async (publish: PublishOptions, hostOptions: HostOptions = {}): Promise<{ host: Host; error: string | undefined; history: string[] }> => {
-    const host = await createHost(world, hostOptions);
+    const host = await createHost(ctx.world, hostOptions);
     const started = await host.startAgent();
-    agent = started.agent;
+    ctx.agent = started.agent;
     const before = await waitFor(() => host.running(), 'collector up');
-    const { offered } = await world.publish(publish);
-    world.offer(started.uid, { [COLLECTOR]: offered });
-    const seen = await waitFor(() => world.history(started.uid, COLLECTOR).at(-1) === 'InstallFailed' && world.agent(started.uid), 'InstallFailed');
+    const { offered } = await ctx.world.publish(publish);
+    ctx.world.offer(started.uid, { [COLLECTOR]: offered });
+    const seen = await waitFor(() => ctx.world.history(started.uid, COLLECTOR).at(-1) === 'InstallFailed' && ctx.world.agent(started.uid), 'InstallFailed');
     // Nothing was touched: same process, same binary, no backup.
     expect(await host.running()).toMatchObject({ version: '1.4.0', pid: before.pid });
     expect((await readIfExists(host.binary))?.equals(host.initialBytes)).toBe(true);
     expect(await readIfExists(`${host.binary}.bak`)).toBeUndefined();
     expect(seen.packages[COLLECTOR]).toMatchObject({ offeredVersion: publish.version, offeredHash: offered.hash });
     expect(seen.packages[COLLECTOR]?.hasVersion).toBeUndefined();
-    return { host, error: seen.packages[COLLECTOR]?.error, history: world.history(started.uid, COLLECTOR).filter((s) => s !== 'InstallPending') };
+    return { host, error: seen.packages[COLLECTOR]?.error, history: ctx.world.history(started.uid, COLLECTOR).filter((s) => s !== 'InstallPending') };
   };
 
   it('refuses a file whose SHA-256 is not the offered content_hash', async () => {
@@ -42,7 +32,7 @@ describe('agent: package verification', () => {
   it('refuses a signature made by a key it does not trust', async () => {
     const r = await refuse({ version: '1.6.1', sign: 'untrusted' });
     expect(r.history).toEqual(['Downloading', 'InstallFailed']);
-    expect(r.error).toBe(`E_SIGNATURE: signature of package "${COLLECTOR}" 1.6.1 for ${world.platform.os}/${world.platform.arch} does not verify against any of the 1 trusted key(s)`);
+    expect(r.error).toBe(`E_SIGNATURE: signature of package "${COLLECTOR}" 1.6.1 for ${ctx.world.platform.os}/${ctx.world.platform.arch} does not verify against any of the 1 trusted key(s)`);
   });
 
   it('refuses an unsigned package when signatures are required (the default with keys)', async () => {
@@ -54,13 +44,13 @@ describe('agent: package verification', () => {
   it('reports a refused offer truthfully after an agent restart, without downloading it again', async () => {
     const r = await refuse({ version: '1.6.3', sign: 'none' });
     const downloads = (): number => r.history.length;
-    await agent?.stop();
+    await ctx.agent?.stop();
     const again = await r.host.startAgent();
-    agent = again.agent;
-    const seen = await waitFor(() => world.agent(again.uid)?.packages[COLLECTOR], 'status after restart');
+    ctx.agent = again.agent;
+    const seen = await waitFor(() => ctx.world.agent(again.uid)?.packages[COLLECTOR], 'status after restart');
     expect(seen).toMatchObject({ state: 'InstallFailed', offeredVersion: '1.6.3' });
     expect(seen.error).toContain('E_UNSIGNED');
     await again.agent.idle();
-    expect(world.history(again.uid, COLLECTOR).filter((s) => s !== 'InstallPending').length).toBe(downloads());
+    expect(ctx.world.history(again.uid, COLLECTOR).filter((s) => s !== 'InstallPending').length).toBe(downloads());
   });
 });

@@ -16,6 +16,8 @@ import { createArtifactStore, type ArtifactStore } from '../../src/artifacts/sto
 import { hostPlatform } from '../../src/agent/description.ts';
 import { createOpampServer, type OpampServer } from '../../src/opamp/server.ts';
 import type { AgentObservation, OfferedPackage, PackageState } from '../../src/rollout/types.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Agent } from '../../src/agent/agent.ts';
 import { buildFakeCollector } from '../fixtures/fake-collector/build.ts';
 import type { FakeCollectorSpec } from '../fixtures/fake-collector/fake-collector.ts';
 
@@ -174,4 +176,32 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
 export async function writeFileIn(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, data, { mode });
+}
+
+/** What a suite of end-to-end agent tests shares: one world per file, the test's agent. */
+export interface WorldFixture {
+  readonly world: World;
+  /** The agent the running test started; stopped after each test. */
+  agent: Agent | undefined;
+}
+
+/** Registers the suite hooks: the world starts before the file's tests and closes after them. */
+export function useWorld(options: WorldOptions = {}): WorldFixture {
+  let world: World | undefined;
+  const fixture: WorldFixture = {
+    get world(): World {
+      if (!world) throw new Error('the world starts in beforeAll: use it inside a test');
+      return world;
+    },
+    agent: undefined,
+  };
+  beforeAll(async () => {
+    world = await startWorld(options);
+  });
+  afterEach(async () => {
+    await fixture.agent?.stop();
+    fixture.agent = undefined;
+  });
+  afterAll(async () => world?.close());
+  return fixture;
 }
