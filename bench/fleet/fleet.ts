@@ -43,7 +43,7 @@ export interface Fleet {
 
 /** Defaults: WebSocket, 30 s heartbeats, a small description, instant installs, real downloads. */
 export const fleetDefaults: Omit<AgentBehaviour, 'endpoint'> = {
-  transport: 'ws', heartbeatMs: 30_000, statusBytes: 400, installDelayMs: 0, failureRate: 0, download: 'real', labels: {}, connectBatch: 100, seed: 1,
+  transport: 'ws', heartbeatMs: 30_000, statusBytes: 400, installDelayMs: 0, failureRate: 0, download: 'real', downloadAttempts: 20, labels: {}, connectBatch: 100, seed: 1,
 };
 
 /** Largest number of agents one worker may hold (the per-process open-file limit is 20,000). */
@@ -126,6 +126,7 @@ function validate(b: AgentBehaviour): AgentBehaviour {
   if (!(b.installDelayMs >= 0)) fail(`installDelayMs must be ≥ 0, got ${b.installDelayMs}`);
   if (!(b.failureRate >= 0 && b.failureRate <= 1)) fail(`failureRate must be within 0–1, got ${b.failureRate}`);
   if (b.download !== 'real' && b.download !== 'skip') fail(`download must be "real" or "skip", got ${JSON.stringify(b.download)}`);
+  if (!(Number.isInteger(b.downloadAttempts) && b.downloadAttempts >= 1)) fail(`downloadAttempts must be a positive integer, got ${b.downloadAttempts}`);
   if (!(Number.isInteger(b.connectBatch) && b.connectBatch >= 1)) fail(`connectBatch must be a positive integer, got ${b.connectBatch}`);
   return b;
 }

@@ -20,6 +20,8 @@ export interface AgentBehaviour {
   failureRate: number;
   /** `real`: GET the offered file and check its SHA-256; `skip`: pretend it arrived. */
   download: 'real' | 'skip';
+  /** Tries per download; 503/429 answers are retried after `Retry-After`. */
+  downloadAttempts: number;
   /** Attributes every agent reports (e.g. ring labels). */
   labels: Record<string, string>;
   /** Agents started per 10 ms tick, so a large fleet does not overflow the listen backlog. */

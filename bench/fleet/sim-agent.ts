@@ -14,8 +14,11 @@ import type { AgentIdentity, HeldPackage } from './report.ts';
 export interface AgentHost {
   /** Sends one message on the agent's connection (or the next poll, for HTTP). */
   send(agent: SimAgent, message: AgentToServer): void;
-  /** Fetches a package file; resolves when it is fully read (or at once when downloads are skipped). */
-  download(url: string, headers: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Fetches a package file; resolves when it is fully read and its SHA-256 (hex, when
+   * given) matched (or at once when downloads are skipped).
+   */
+  download(url: string, headers: Readonly<Record<string, string>>, sha256: string | undefined): Promise<void>;
   installDelayMs: number;
   failureRate: number;
   random(): number;
@@ -96,7 +99,8 @@ export class SimAgent {
     try {
       if (pkg.file?.downloadUrl !== undefined) {
         const headers = Object.fromEntries((pkg.file.headers?.headers ?? []).map((h) => [h.key ?? '', h.value ?? '']));
-        await this.host.download(pkg.file.downloadUrl, headers);
+        const sha256 = pkg.file.contentHash === undefined ? undefined : Buffer.from(pkg.file.contentHash).toString('hex');
+        await this.host.download(pkg.file.downloadUrl, headers, sha256);
       }
       if (this.host.installDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.host.installDelayMs));
       if (this.host.random() < this.host.failureRate) error = 'simulated install failure';

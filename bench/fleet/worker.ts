@@ -7,7 +7,7 @@ import { createHttpLink } from './http-link.ts';
 import { seededRandom, simulatedIdentity } from './identity.ts';
 import { newCounters } from './link.ts';
 import type { Link, LinkContext } from './link.ts';
-import { downloadAndHash } from './download.ts';
+import { downloadWithRetry } from './download.ts';
 import type { FromWorker, Milestone, ToWorker, WorkerAssignment } from './protocol.ts';
 import { SimAgent } from './sim-agent.ts';
 import type { AgentHost } from './sim-agent.ts';
@@ -21,9 +21,10 @@ let pending: Milestone[] = [];
 function hostFor(assignment: WorkerAssignment, random: () => number): AgentHost {
   return {
     send: (agent, message) => links[agent.index - assignment.firstIndex]?.send(message),
-    download: async (url, headers) => {
+    download: async (url, headers, sha256) => {
       if (assignment.download === 'skip') return;
-      await downloadAndHash(url, headers);
+      const got = await downloadWithRetry(url, headers, assignment.downloadAttempts, random);
+      if (sha256 !== undefined && got !== sha256) throw new Error(`SHA-256 mismatch: got ${got}, offered ${sha256}`);
     },
     installDelayMs: assignment.installDelayMs,
     failureRate: assignment.failureRate,

@@ -34,11 +34,12 @@ async function fleetOf(options: Parameters<typeof startFleet>[0]): Promise<Fleet
   return fleet;
 }
 
-/** A file server that counts GETs. */
-async function fileServer(body: Buffer): Promise<{ url: string; gets: () => number }> {
+/** A file server that counts GETs and answers the first `busy` of them 503 + Retry-After: 0. */
+async function fileServer(body: Buffer, busy = 0): Promise<{ url: string; gets: () => number }> {
   let gets = 0;
   const server: Server = createServer((req, res) => {
     gets += 1;
+    if (gets <= busy) return void res.writeHead(503, { 'retry-after': '0', 'content-length': 0 }).end();
     res.writeHead(200, { 'content-length': body.byteLength }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,6 +94,21 @@ describe('fleet simulator', () => {
     expect(kinds).toEqual([...Array(5).fill('installed'), ...Array(5).fill('offered')]);
   });
 
+  it('retries a busy artifact server after its Retry-After, and refuses a body whose SHA-256 differs from the offer', async () => {
+    const { server, ws } = await opamp();
+    const body = Buffer.from('package');
+    const files = await fileServer(body, 4);
+    await fleetOf({ agents: 2, endpoint: ws });
+    await pollUntil('all online', async () => online(server), (n) => n === 2, 20_000);
+    const [first, second] = server.agents();
+    server.setOffers([offerFor(first!.uid, files.url, createHash('sha256').update(body).digest('hex')), offerFor(second!.uid, files.url, 'ab'.repeat(32))]);
+    const done = await pollUntil('both settled', async () => server.agents(), (agents) => agents.every((a) => ['Installed', 'InstallFailed'].includes(a.packages.otelcol?.state ?? '')), 20_000);
+    const byUid = new Map(done.map((a) => [a.uid, a.packages.otelcol]));
+    expect(byUid.get(first!.uid)?.state).toBe('Installed');
+    expect(byUid.get(second!.uid)).toMatchObject({ state: 'InstallFailed', error: expect.stringMatching(/^download failed: SHA-256 mismatch/) as unknown });
+    expect(files.gets()).toBe(6);
+  });
+
   it('fails installs at the configured rate and skips downloads when told to', async () => {
     const { server, ws } = await opamp();
     const files = await fileServer(Buffer.from('x'));
@@ -124,5 +140,6 @@ describe('fleet simulator', () => {
     await expect(startFleet({ agents: 1, endpoint: 'http://127.0.0.1:1/v1/opamp' })).rejects.toThrow(/endpoint must be a ws:\/\/ or wss:\/\/ URL for transport "ws"/);
     await expect(startFleet({ agents: 1, endpoint: 'ws://127.0.0.1:1/v1/opamp', agentsPerProcess: 20_000 })).rejects.toThrow(/agentsPerProcess must be 1–19000/);
     await expect(startFleet({ agents: 0, endpoint: 'ws://127.0.0.1:1/v1/opamp' })).rejects.toThrow(/agents must be a positive integer/);
+    await expect(startFleet({ agents: 1, endpoint: 'ws://127.0.0.1:1/v1/opamp', downloadAttempts: 0 })).rejects.toThrow(/downloadAttempts must be a positive integer, got 0/);
   });
 });
