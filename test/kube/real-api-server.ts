@@ -11,8 +11,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { ApiextensionsV1Api, KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 
 const TOKEN = 'real-test-token';
 
@@ -125,7 +124,9 @@ async function installCrds(kc: KubeConfig): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const crdDir = new URL('../../crds/', import.meta.url);
   for (const file of (await readdir(crdDir)).filter((f) => f.endsWith('.yaml'))) {
-    const body = parse(await readFile(new URL(file, crdDir), 'utf8')) as V1CustomResourceDefinition;
+    // Typed models must come from loadYaml: serializing a raw object drops keys such as
+    // `x-kubernetes-int-or-string` (the model calls them x_kubernetes_int_or_string).
+    const body = loadYaml<V1CustomResourceDefinition>(await readFile(new URL(file, crdDir), 'utf8'));
     await api.createCustomResourceDefinition({ body });
     const name = body.metadata?.name ?? '';
     const deadline = Date.now() + 30_000;
