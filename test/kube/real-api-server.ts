@@ -55,7 +55,12 @@ export async function startRealApiServer(): Promise<RealApiServer> {
     '--enable-priority-and-fairness=false',
   ]));
   const url = `https://127.0.0.1:${secure}`;
-  await waitReady(url, entry.children);
+  try {
+    await waitReady(url, entry.children);
+  } catch (err) {
+    await stopRealApiServers();
+    throw err;
+  }
   const kubeConfig = (namespace = 'default'): KubeConfig => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
@@ -66,7 +71,10 @@ export async function startRealApiServer(): Promise<RealApiServer> {
     });
     return kc;
   };
-  await installCrds(kubeConfig());
+  await installCrds(kubeConfig()).catch(async (err: unknown) => {
+    await stopRealApiServers();
+    throw err;
+  });
   return { url, kubeConfig };
 }
 
@@ -74,8 +82,12 @@ export async function startRealApiServer(): Promise<RealApiServer> {
 export async function stopRealApiServers(): Promise<void> {
   for (const entry of running.splice(0)) {
     for (const child of entry.children.reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
     }
     await rm(entry.dir, { recursive: true, force: true });
   }

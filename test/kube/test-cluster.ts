@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { startFakeApiServer } from './fake-api-server.ts';
-import { realAssets, startRealApiServer } from './real-api-server.ts';
+import { realAssets, startRealApiServer, stopRealApiServers } from './real-api-server.ts';
 
 export interface TestCluster {
   readonly name: string;
@@ -94,9 +94,9 @@ async function realCluster(): Promise<TestCluster> {
 
 /** Stops the real API server of this test file, if one was started (call in afterAll). */
 export async function closeSharedClusters(): Promise<void> {
-  const real = await shared;
   shared = undefined;
-  if (real) await (await import('./real-api-server.ts')).stopRealApiServers();
+  // Also after a failed start: the processes launched so far must not outlive the tests.
+  await stopRealApiServers();
 }
 
 /** The clusters to run a shared suite against: the fake always, a real one when configured. */
