@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { ApiextensionsV1Api, KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 
 const TOKEN = 'real-test-token';
+/** A token whose user is the deploy/ ServiceAccount, so deploy/rbac.yaml governs it. */
+export const SERVICE_ACCOUNT_TOKEN = 'ringmaster-sa-token';
 
 export function realAssets(): { apiserver: string; etcd: string } | undefined {
   const apiserver = process.env.TEST_ASSET_KUBE_APISERVER;
@@ -23,7 +25,8 @@ export function realAssets(): { apiserver: string; etcd: string } | undefined {
 
 export interface RealApiServer {
   url: string;
-  kubeConfig(namespace?: string): KubeConfig;
+  /** Admin (system:masters) unless `token` is given. */
+  kubeConfig(namespace?: string, token?: string): KubeConfig;
 }
 
 const running: Array<{ children: ChildProcess[]; dir: string }> = [];
@@ -45,7 +48,10 @@ export async function startRealApiServer(): Promise<RealApiServer> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   await writeFile(join(dir, 'sa.pub'), publicKey);
   await writeFile(join(dir, 'sa.key'), privateKey);
-  await writeFile(join(dir, 'tokens.csv'), `${TOKEN},tester,1,"system:masters"\n`);
+  await writeFile(join(dir, 'tokens.csv'), [
+    `${TOKEN},tester,1,"system:masters"`,
+    `${SERVICE_ACCOUNT_TOKEN},system:serviceaccount:ringmaster:ringmaster,2,"system:serviceaccounts,system:serviceaccounts:ringmaster,system:authenticated"`,
+  ].join('\n') + '\n');
   entry.children.push(launch(assets.apiserver, [
     `--etcd-servers=http://127.0.0.1:${client}`,
     '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${secure}`, '--insecure-port=0',
@@ -61,11 +67,11 @@ export async function startRealApiServer(): Promise<RealApiServer> {
     await stopRealApiServers();
     throw err;
   }
-  const kubeConfig = (namespace = 'default'): KubeConfig => {
+  const kubeConfig = (namespace = 'default', token = TOKEN): KubeConfig => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'real', server: url, skipTLSVerify: true }],
-      users: [{ name: 'tester', token: TOKEN }],
+      users: [{ name: 'tester', token }],
       contexts: [{ name: 'real', cluster: 'real', user: 'tester', namespace }],
       currentContext: 'real',
     });

@@ -5,37 +5,58 @@
  * rules, series updates), and replica Leases round-trip.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { CoreV1Api, CoordinationV1Api, EventsV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CoordinationV1Api, CustomObjectsApi, EventsV1Api, loadAllYaml, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createController } from '../../src/controller/controller.ts';
 import { createEventRecorder } from '../../src/kube/event-recorder.ts';
+import { createKubeMode } from '../../src/kube/kube-mode.ts';
 import { createLeaderElector } from '../../src/kube/leader-election.ts';
 import { createAggregateReader, createReplicaPublisher } from '../../src/kube/replica-leases.ts';
 import { loadManifests } from '../../src/manifests/load.ts';
+import { controllerLogic } from '../../src/serve/logic.ts';
 import { createKubeManifestSource } from '../../src/sources/kube/kube-source.ts';
 import { silent } from './kube-fixture.ts';
-import { realAssets, startRealApiServer, stopRealApiServers, type RealApiServer } from './real-api-server.ts';
+import { realAssets, SERVICE_ACCOUNT_TOKEN, startRealApiServer, stopRealApiServers, type RealApiServer } from './real-api-server.ts';
+
+/** `kubectl apply` of examples/fleet-repo/{releases,policies} into namespace ringmaster. */
+async function applyExamples(real: RealApiServer): Promise<void> {
+  const api = real.kubeConfig().makeApiClient(CustomObjectsApi);
+  for (const folder of ['releases', 'policies']) {
+    const dir = new URL(`../../examples/fleet-repo/${folder}/`, import.meta.url);
+    for (const file of await readdir(dir)) {
+      for (const doc of parseAllDocuments(await readFile(new URL(file, dir), 'utf8'))) {
+        const body = doc.toJSON() as { kind: string };
+        await api.createNamespacedCustomObject({ group: 'ringmaster.dev', version: 'v1alpha1', namespace: 'ringmaster', plural: body.kind === 'RolloutPolicy' ? 'rolloutpolicies' : 'packagereleases', body });
+      }
+    }
+  }
+}
+
+/** Applies deploy/rbac.yaml as written (namespace ringmaster, as kustomize would set it). */
+async function applyRbac(real: RealApiServer): Promise<void> {
+  const api = real.kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+  const objects = loadAllYaml(await readFile(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8')) as Array<KubernetesObject & Record<string, unknown>>;
+  for (const body of objects) {
+    const namespace = 'ringmaster';
+    if (body.kind === 'ClusterRole') await api.createClusterRole({ body: body as never });
+    else if (body.kind === 'Role') await api.createNamespacedRole({ namespace, body: body as never });
+    else if (body.kind === 'RoleBinding') await api.createNamespacedRoleBinding({ namespace, body: body as never });
+    else throw new Error(`unexpected ${body.kind} in deploy/rbac.yaml`);
+  }
+}
 
 describe.skipIf(!realAssets())('real kube-apiserver', () => {
   let real: RealApiServer;
   beforeAll(async () => {
     real = await startRealApiServer();
     await real.kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'ringmaster' } } });
+    await applyExamples(real);
   }, 120_000);
   afterAll(() => stopRealApiServers());
 
   it('accepts the example fleet (kubectl apply) and the source loads it without errors', async () => {
-    const { parseAllDocuments } = await import('yaml');
-    const { CustomObjectsApi } = await import('@kubernetes/client-node');
-    const api = real.kubeConfig().makeApiClient(CustomObjectsApi);
-    for (const folder of ['releases', 'policies']) {
-      const dir = new URL(`../../examples/fleet-repo/${folder}/`, import.meta.url);
-      for (const file of await readdir(dir)) {
-        for (const doc of parseAllDocuments(await readFile(new URL(file, dir), 'utf8'))) {
-          const body = doc.toJSON() as { kind: string };
-          await api.createNamespacedCustomObject({ group: 'ringmaster.dev', version: 'v1alpha1', namespace: 'ringmaster', plural: body.kind === 'RolloutPolicy' ? 'rolloutpolicies' : 'packagereleases', body });
-        }
-      }
-    }
     const source = createKubeManifestSource({ kubeConfig: real.kubeConfig('ringmaster'), scope: { namespace: 'ringmaster' }, logger: silent });
     await source.start();
     try {
@@ -66,9 +87,44 @@ describe.skipIf(!realAssets())('real kube-apiserver', () => {
     const at = Date.now();
     await recorder.record([0, 1, 2].map((i) => ({ policy: 'otelcol-custom', ring: 'canary', reason: 'RingFailed' as const, type: 'Warning' as const, message: 'ring canary failed', at: at + i * 1000 })));
     const events = await real.kubeConfig().makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: 'ringmaster' });
-    const ours = events.items.filter((e) => e.reportingController === 'ringmaster.dev/controller');
+    const ours = events.items.filter((e) => e.reportingController === 'ringmaster.dev/controller' && e.reason === 'RingFailed');
     expect(ours).toHaveLength(1);
     expect(ours[0]?.series?.count).toBe(3);
+  });
+
+  it('deploy/rbac.yaml lets the ServiceAccount do everything the Kubernetes mode does, and not more', async () => {
+    await applyRbac(real);
+    const sa = (ns?: string) => real.kubeConfig(ns ?? 'ringmaster', SERVICE_ACCOUNT_TOKEN);
+    const problems: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void problems.push(line) });
+    const mode = createKubeMode({
+      kubeConfig: sa(), identity: 'ringmaster-sa', logger,
+      election: { leaseName: 'rbac-leader', leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 },
+      onStartedLeading: () => undefined, onStoppedLeading: () => undefined,
+      collectAggregate: () => ({ agents: 0, counts: {} }),
+    });
+    const controller = createController({ source: mode.source, statusWriter: mode.statusWriter, fleet: { agents: () => [], onChange: () => () => undefined }, offers: { setOffers: () => undefined }, logic: controllerLogic, clock: { now: () => Date.now() }, logger, onReconciled: (i) => mode.onReconciled(i) });
+    try {
+      await mode.start();
+      const deadline = Date.now() + 20_000;
+      while (!mode.leader.isLeader() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(mode.leader.isLeader()).toBe(true);
+      await controller.start();
+      await controller.reconcileNow();
+      await mode.events.record([{ policy: 'otelcol-custom', reason: 'Paused', type: 'Normal', message: 'paused', at: Date.now() }]);
+      await mode.events.record([{ policy: 'otelcol-custom', reason: 'Paused', type: 'Normal', message: 'paused', at: Date.now() + 1 }]);
+      await mode.readAggregates();
+    } finally {
+      await controller.stop();
+      await mode.close();
+    }
+    expect(problems).toEqual([]);
+    const policy = (await real.kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'ringmaster.dev', version: 'v1alpha1', namespace: 'ringmaster', plural: 'rolloutpolicies', name: 'otelcol-custom' })) as { status?: { observedGeneration?: number } };
+    expect(policy.status?.observedGeneration).toBe(1);
+    // Least privilege: the specs stay read-only to the controller, and other namespaces are out of reach.
+    const asSa = sa().makeApiClient(CustomObjectsApi);
+    await expect(asSa.patchNamespacedCustomObject({ group: 'ringmaster.dev', version: 'v1alpha1', namespace: 'ringmaster', plural: 'rolloutpolicies', name: 'otelcol-custom', body: { spec: { paused: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))).rejects.toMatchObject({ code: 403 });
+    await expect(asSa.listNamespacedCustomObject({ group: 'ringmaster.dev', version: 'v1alpha1', namespace: 'default', plural: 'rolloutpolicies' })).rejects.toMatchObject({ code: 403 });
   });
 
   it('replica Leases publish and read back', async () => {
