@@ -37,10 +37,15 @@ function render(): { objects: Obj[]; how: string } {
     const out = execFileSync('kubectl', ['kustomize', deployDir], { encoding: 'utf8', timeout: 60_000 });
     return { objects: parseAllDocuments(out).map((d) => d.toJSON() as Obj), how: 'kubectl kustomize' };
   }
+  return { objects: readStructurally(), how: 'structural (kubectl not installed)' };
+}
+
+/** The kustomization's resources read directly, with its namespace applied. */
+function readStructurally(): Obj[] {
   const kustomization = parse(readFileSync(`${deployDir}kustomization.yaml`, 'utf8')) as { resources: string[]; namespace: string };
   const objects = kustomization.resources.flatMap((file) => parseAllDocuments(readFileSync(`${deployDir}${file}`, 'utf8')).map((d) => d.toJSON() as Obj));
   for (const o of objects) if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)) o.metadata.namespace = kustomization.namespace;
-  return { objects, how: 'structural (kubectl not installed)' };
+  return objects;
 }
 
 const { objects, how } = render();
@@ -54,6 +59,11 @@ describe(`deploy/ (${how})`, () => {
   it('has every object, namespaced in ringmaster', () => {
     expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'Deployment', 'Namespace', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'Service', 'ServiceAccount'].sort());
     for (const o of objects) if (!['Namespace', 'ClusterRole'].includes(o.kind)) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('ringmaster');
+  });
+
+  it('the structural reading (used without kubectl) names the same objects as the rendering', () => {
+    const key = (o: Obj): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(readStructurally().map(key).sort()).toEqual(objects.map(key).sort());
   });
 
   it('runs 2 hardened replicas of serve --kube with probes on 4320', () => {
