@@ -87,12 +87,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const final = await waitForPhase(server, say, POLICY, ['Succeeded', 'Failed', 'RolledBack'], deadline, 'otelcol-custom-1.5.0');
     if (final === 'Succeeded') await waitForPhase(server, say, ADDON_POLICY, ['Succeeded', 'Failed', 'Paused'], deadline);
     await server.controller.reconcileNow();
-    say.frame(summaries(server), Date.now());
+    const policies = summaries(server);
+    say.frame(policies, Date.now());
     say.end();
-    return { root, repo, policies: summaries(server), statusCommits: await statusCommits(repo) };
+    await shutDown(agents, server); // flushes the last status commit before we list them
+    return { root, repo, policies, statusCommits: await statusCommits(repo) };
   } finally {
-    await Promise.allSettled(agents.map((a) => a.stop()));
-    await server.close();
+    await shutDown(agents, server);
   }
 }
 
@@ -123,6 +124,16 @@ async function waitForPhase(server: RunningServer, say: DemoDisplay, policy: str
     if (Date.now() > deadline) throw new Error(`demo timed out waiting for ${policy} to reach ${phases.join(' or ')} (now ${p?.phase ?? 'unknown'})`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+const closed = new WeakSet<RunningServer>();
+
+/** Stops the agents, then the server (which writes its pending status commit). Idempotent. */
+async function shutDown(agents: readonly Agent[], server: RunningServer): Promise<void> {
+  if (closed.has(server)) return;
+  closed.add(server);
+  await Promise.allSettled(agents.map((a) => a.stop()));
+  await server.close();
 }
 
 /** The newest rollout event already narrated, per server. */

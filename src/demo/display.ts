@@ -18,14 +18,14 @@ export interface DemoDisplay {
 export function createDemoDisplay(o: { tty: boolean; width: number; write: (text: string) => void }): DemoDisplay {
   let shownLines = 0;
   let lastFrame = '';
-  let lastSignature = '';
+  let lastSignature: string | undefined;
   const clear = (): void => {
     if (o.tty && shownLines > 0) o.write(`\x1b[${shownLines}F\x1b[J`);
     shownLines = 0;
   };
   const draw = (text: string): void => {
     o.write(text);
-    shownLines = text.split('\n').length - 1;
+    shownLines = screenRows(text, o.width);
   };
   return {
     frame(policies, now) {
@@ -52,4 +52,22 @@ export function createDemoDisplay(o: { tty: boolean; width: number; write: (text
       shownLines = 0;
     },
   };
+}
+
+/** An ANSI CSI sequence (colours, cursor movement): zero columns wide. */
+const ANSI_SEQUENCE = new RegExp(String.raw`\u001b\[[0-9;]*[A-Za-z]`, 'g');
+
+/**
+ * Rows `text` occupies on a terminal `width` columns wide: a line longer than the width
+ * wraps, and moving the cursor up must account for that or stale rows stay on screen.
+ */
+export function screenRows(text: string, width: number): number {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  let rows = 0;
+  for (const line of lines) {
+    const visible = [...line.replace(ANSI_SEQUENCE, '')].length;
+    rows += Math.max(1, Math.ceil(visible / Math.max(1, width)));
+  }
+  return rows;
 }
