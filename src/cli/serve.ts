@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, resolveServeConfig, type ServeFlags } from '../serve/config.ts';
+import { startKubeServer } from '../serve/kube-server.ts';
 import { startServer } from '../serve/server.ts';
 import { createCliLogger } from './logger.ts';
 import { CliExit, EXIT_USAGE, type CliIo } from './program.ts';
@@ -8,9 +9,13 @@ import { CliExit, EXIT_USAGE, type CliIo } from './program.ts';
 export function registerServe(program: Command, _io: CliIo): void {
   program
     .command('serve')
-    .description('run the controller: watch the fleet repository, serve OpAMP agents and artifacts, write status back')
+    .description('run the controller: watch the fleet repository (or the custom resources), serve OpAMP agents and artifacts, write status back')
     .option('--config <file>', 'configuration file (ringmaster.yaml); flags and environment take precedence')
     .option('--git <url|path>', 'fleet repository to watch (env RINGMASTER_GIT_URL)')
+    .option('--kube', 'Kubernetes mode: read PackageRelease/RolloutPolicy custom resources, write their status')
+    .option('--namespace <ns>', 'Kubernetes mode: watch this namespace (default: the pod\'s own)')
+    .option('--all-namespaces', 'Kubernetes mode: watch every namespace')
+    .option('--kubeconfig <file>', 'Kubernetes mode: kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--branch <name>', 'branch to watch (default main)')
     .option('--path <dir>', 'folder of the repository holding the manifests (default: the root)')
     .option('--interval <duration>', 'poll interval (default 30s); a push webhook triggers at once')
@@ -42,7 +47,7 @@ See docs/configuration.md.`)
         throw err;
       }
       const logger = createCliLogger(config.logLevel);
-      const server = await startServer(config, { logger });
+      const server = config.kube ? await startKubeServer(config, { logger }) : await startServer(config, { logger });
       await waitForSignal();
       logger.info('shutting down: finishing the status commit and closing agent connections');
       await server.close();

@@ -6,7 +6,8 @@ import type { ControllerState } from './reconcile.ts';
 import type { FleetView } from './ports.ts';
 
 export interface OperatorViewOptions {
-  state: Readonly<ControllerState>;
+  /** The controller state to show; undefined while no controller runs (a follower replica). */
+  state: () => Readonly<ControllerState> | undefined;
   fleet: FleetView;
   events: EventLog;
 }
@@ -18,7 +19,7 @@ export interface OperatorViewOptions {
 export function createOperatorView(opts: OperatorViewOptions): OperatorView & { recordPlan(plan: PlanResult, at: number): void } {
   let previous: PlanResult | undefined;
   return {
-    policies: () => policyViews(opts.state),
+    policies: () => policyViews(opts.state()),
     agents: () => opts.fleet.agents(),
     onEvent: (listener) => opts.events.onEvent(listener),
     recentEvents: (limit) => opts.events.recentEvents(limit),
@@ -33,17 +34,17 @@ export function createOperatorView(opts: OperatorViewOptions): OperatorView & { 
   };
 }
 
-function policyViews(state: Readonly<ControllerState>): PolicyView[] {
-  const good = state.good;
+function policyViews(state: Readonly<ControllerState> | undefined): PolicyView[] {
+  const good = state?.good;
   if (!good) return [];
   const releases = new Map(good.manifests.releases.map((r) => [r.metadata.name, r]));
-  const membership = new Map((state.lastPlan?.membership ?? []).map((m) => [m.policy, m]));
+  const membership = new Map((state?.lastPlan?.membership ?? []).map((m) => [m.policy, m]));
   return [...good.manifests.policies]
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
     .map((p) => {
       const name = p.metadata.name;
       const file = good.manifests.locations?.get(`RolloutPolicy/${name}`)?.file;
-      const status = state.statuses[name];
+      const status = state?.statuses[name];
       const m = membership.get(name);
       return {
         name,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseDuration } from '../manifests/duration.ts';
@@ -11,24 +12,39 @@ export interface ServeConfig {
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   dataDir: string;
   packagesDir: string;
-  git: {
-    url: string;
-    branch: string;
-    path: string;
-    intervalMs: number;
-    statusBranch?: string;
-    statusIntervalMs: number;
-    author: { name: string; email: string };
-    token?: string;
-    sshKeyFile?: string;
-    knownHostsFile?: string;
-  };
+  /** Git mode: the fleet repository. */
+  git?: GitServeConfig;
+  /** Kubernetes mode: custom resources (exclusive with `git`). */
+  kube?: KubeServeConfig;
   webhook: { githubSecret?: string; gitlabToken?: string };
   agentTokens: string[];
   adminTokens: string[];
   downloadTokens: string[];
   apiTokens: string[];
   logLevel: string;
+}
+
+export interface GitServeConfig {
+  url: string;
+  branch: string;
+  path: string;
+  intervalMs: number;
+  statusBranch?: string;
+  statusIntervalMs: number;
+  author: { name: string; email: string };
+  token?: string;
+  sshKeyFile?: string;
+  knownHostsFile?: string;
+}
+
+export interface KubeServeConfig {
+  namespace?: string;
+  allNamespaces: boolean;
+  kubeconfig?: string;
+  /** This replica's name (the pod name): the leader Lease holder identity. */
+  identity: string;
+  /** Where the Leases live (the pod's namespace). */
+  leaseNamespace?: string;
 }
 
 /** A configuration problem: what, where, how to fix. Exit code 2 at the CLI. */
@@ -43,6 +59,10 @@ export class ConfigError extends Error {
 /** Flags as commander gives them (all optional strings). */
 export interface ServeFlags {
   config?: string;
+  kube?: boolean;
+  namespace?: string;
+  allNamespaces?: boolean;
+  kubeconfig?: string;
   git?: string;
   branch?: string;
   path?: string;
@@ -68,17 +88,15 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     flag ?? env[envName] ?? stringAt(file, filePath, flags.config);
   const dataDir = resolve(pick(flags.dataDir, 'RINGMASTER_DATA_DIR', 'dataDir') ?? './data');
   const gitUrl = pick(flags.git, 'RINGMASTER_GIT_URL', 'git.url');
-  if (!gitUrl) throw new ConfigError('no fleet repository: pass --git <url|path>, set RINGMASTER_GIT_URL, or set git.url in the config file');
-  const statusBranch = pick(flags.statusBranch, 'RINGMASTER_STATUS_BRANCH', 'git.statusBranch');
+  const kubeMode = flags.kube === true || pick(undefined, 'RINGMASTER_KUBE', 'kube.enabled') === 'true';
+  if (kubeMode && flags.git) throw new ConfigError('--kube and --git exclude each other: the manifests come from one place');
+  if (!kubeMode && !gitUrl) throw new ConfigError('no fleet repository: pass --git <url|path> (or --kube for custom resources), set RINGMASTER_GIT_URL, or set git.url in the config file');
   const tlsCert = pick(flags.tlsCert, 'RINGMASTER_TLS_CERT', 'tls.certFile');
   const tlsKey = pick(flags.tlsKey, 'RINGMASTER_TLS_KEY', 'tls.keyFile');
   const clientCa = pick(flags.tlsClientCa, 'RINGMASTER_TLS_CLIENT_CA', 'tls.clientCaFile');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS needs both a certificate and a key: pass --tls-cert and --tls-key together');
   const publicUrl = pick(flags.publicUrl, 'RINGMASTER_PUBLIC_URL', 'publicUrl');
   if (publicUrl !== undefined && !isHttpUrl(publicUrl)) throw new ConfigError(`public URL "${publicUrl}" is not an absolute http(s) URL`);
-  const token = secret(env, 'RINGMASTER_GIT_TOKEN');
-  const sshKeyFile = pick(undefined, 'RINGMASTER_GIT_SSH_KEY_FILE', 'git.sshKeyFile');
-  const knownHostsFile = pick(undefined, 'RINGMASTER_GIT_KNOWN_HOSTS_FILE', 'git.knownHostsFile');
   const githubSecret = secret(env, 'RINGMASTER_WEBHOOK_SECRET');
   const gitlabToken = secret(env, 'RINGMASTER_GITLAB_TOKEN');
   return {
@@ -87,21 +105,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey, ...(clientCa ? { clientCaFile: clientCa } : {}) } } : {}),
     dataDir,
     packagesDir: resolve(pick(flags.packagesDir, 'RINGMASTER_PACKAGES_DIR', 'packagesDir') ?? `${dataDir}/packages`),
-    git: {
-      url: gitUrl,
-      branch: pick(flags.branch, 'RINGMASTER_GIT_BRANCH', 'git.branch') ?? 'main',
-      path: normalizePath(pick(flags.path, 'RINGMASTER_GIT_PATH', 'git.path') ?? ''),
-      intervalMs: duration(pick(flags.interval, 'RINGMASTER_GIT_INTERVAL', 'git.interval') ?? '30s', 'git interval (--interval)'),
-      ...(statusBranch ? { statusBranch } : {}),
-      statusIntervalMs: duration(pick(flags.statusInterval, 'RINGMASTER_STATUS_INTERVAL', 'git.statusInterval') ?? '10s', 'status interval (--status-interval)'),
-      author: {
-        name: pick(undefined, 'RINGMASTER_GIT_AUTHOR_NAME', 'git.author.name') ?? 'Ringmaster',
-        email: pick(undefined, 'RINGMASTER_GIT_AUTHOR_EMAIL', 'git.author.email') ?? 'ringmaster@localhost',
-      },
-      ...(token ? { token } : {}),
-      ...(sshKeyFile ? { sshKeyFile } : {}),
-      ...(knownHostsFile ? { knownHostsFile } : {}),
-    },
+    ...(kubeMode ? { kube: kubeConfig(flags, env, pick) } : { git: gitConfig(gitUrl!, flags, env, pick) }),
     webhook: { ...(githubSecret ? { githubSecret } : {}), ...(gitlabToken ? { gitlabToken } : {}) },
     agentTokens: tokenList(env, 'RINGMASTER_AGENT_TOKENS'),
     adminTokens: tokenList(env, 'RINGMASTER_ADMIN_TOKENS'),
@@ -183,4 +187,47 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+type Pick = (flag: string | undefined, envName: string, filePath: string) => string | undefined;
+
+/** The Git mode's settings (the repository URL is known to be present). */
+function gitConfig(gitUrl: string, flags: ServeFlags, env: Env, pick: Pick): GitServeConfig {
+  const statusBranch = pick(flags.statusBranch, 'RINGMASTER_STATUS_BRANCH', 'git.statusBranch');
+  const token = secret(env, 'RINGMASTER_GIT_TOKEN');
+  const sshKeyFile = pick(undefined, 'RINGMASTER_GIT_SSH_KEY_FILE', 'git.sshKeyFile');
+  const knownHostsFile = pick(undefined, 'RINGMASTER_GIT_KNOWN_HOSTS_FILE', 'git.knownHostsFile');
+  return {
+    url: gitUrl,
+    branch: pick(flags.branch, 'RINGMASTER_GIT_BRANCH', 'git.branch') ?? 'main',
+    path: normalizePath(pick(flags.path, 'RINGMASTER_GIT_PATH', 'git.path') ?? ''),
+    intervalMs: duration(pick(flags.interval, 'RINGMASTER_GIT_INTERVAL', 'git.interval') ?? '30s', 'git interval (--interval)'),
+    ...(statusBranch ? { statusBranch } : {}),
+    statusIntervalMs: duration(pick(flags.statusInterval, 'RINGMASTER_STATUS_INTERVAL', 'git.statusInterval') ?? '10s', 'status interval (--status-interval)'),
+    author: {
+      name: pick(undefined, 'RINGMASTER_GIT_AUTHOR_NAME', 'git.author.name') ?? 'Ringmaster',
+      email: pick(undefined, 'RINGMASTER_GIT_AUTHOR_EMAIL', 'git.author.email') ?? 'ringmaster@localhost',
+    },
+    ...(token ? { token } : {}),
+    ...(sshKeyFile ? { sshKeyFile } : {}),
+    ...(knownHostsFile ? { knownHostsFile } : {}),
+  };
+}
+
+/** The Kubernetes mode's settings: scope, kubeconfig, and this replica's identity. */
+function kubeConfig(flags: ServeFlags, env: Env, pick: Pick): KubeServeConfig {
+  const namespace = pick(flags.namespace, 'RINGMASTER_KUBE_NAMESPACE', 'kube.namespace');
+  const allNamespaces = flags.allNamespaces === true || pick(undefined, 'RINGMASTER_KUBE_ALL_NAMESPACES', 'kube.allNamespaces') === 'true';
+  if (namespace && allNamespaces) throw new ConfigError('--namespace and --all-namespaces exclude each other: pick one');
+  const kubeconfig = pick(flags.kubeconfig, 'KUBECONFIG', 'kube.kubeconfig');
+  const identity = (env.POD_NAME ?? env.HOSTNAME ?? hostname()).toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(identity)) {
+    throw new ConfigError(`replica identity "${identity}" is not a DNS name: set POD_NAME (the Deployment passes the pod name)`);
+  }
+  return {
+    allNamespaces, identity,
+    ...(namespace ? { namespace } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(env.POD_NAMESPACE ? { leaseNamespace: env.POD_NAMESPACE } : {}),
+  };
 }

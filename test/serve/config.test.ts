@@ -14,7 +14,7 @@ function file(name: string, text: string): string {
 describe('resolveServeConfig', () => {
   it('applies defaults around the one required setting', () => {
     const c = resolveServeConfig({ git: '/srv/fleet.git' }, {});
-    expect(c.git).toMatchObject({ url: '/srv/fleet.git', branch: 'main', path: '', intervalMs: 30_000, statusIntervalMs: 10_000 });
+    expect(c.git!).toMatchObject({ url: '/srv/fleet.git', branch: 'main', path: '', intervalMs: 30_000, statusIntervalMs: 10_000 });
     expect(c.listen).toEqual({ host: '0.0.0.0', port: 4320 });
     expect(c.packagesDir).toBe(join(c.dataDir, 'packages'));
     expect(c.agentTokens).toEqual([]);
@@ -23,9 +23,9 @@ describe('resolveServeConfig', () => {
   it('takes flags over environment over file', () => {
     const cfg = file('a.yaml', 'git:\n  url: /from/file\n  branch: file-branch\n  path: ./fleet/\nlisten: 127.0.0.1:9000\n');
     const c = resolveServeConfig({ config: cfg, branch: 'flag-branch' }, { RINGMASTER_GIT_URL: '/from/env' });
-    expect(c.git.url).toBe('/from/env');
-    expect(c.git.branch).toBe('flag-branch');
-    expect(c.git.path).toBe('fleet');
+    expect(c.git!.url).toBe('/from/env');
+    expect(c.git!.branch).toBe('flag-branch');
+    expect(c.git!.path).toBe('fleet');
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 9000 });
   });
 
@@ -33,7 +33,7 @@ describe('resolveServeConfig', () => {
     const tokens = file('tokens', 'alpha\nbeta, gamma\n');
     const c = resolveServeConfig({ git: 'x' }, { RINGMASTER_AGENT_TOKENS_FILE: tokens, RINGMASTER_GIT_TOKEN: 's3cret' });
     expect(c.agentTokens).toEqual(['alpha', 'beta', 'gamma']);
-    expect(c.git.token).toBe('s3cret');
+    expect(c.git!.token).toBe('s3cret');
   });
 
   it.each([

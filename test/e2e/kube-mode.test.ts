@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Agent } from '../../src/agent/agent.ts';
+import { createSimulatedAgent } from '../../src/agent/simulated-agent.ts';
+import { generateKeyPair, signPackage } from '../../src/artifacts/signing.ts';
+import { createArtifactStore } from '../../src/artifacts/store.ts';
+import type { PolicyStatus } from '../../src/manifests/types.ts';
+import type { ServeConfig } from '../../src/serve/config.ts';
+import { startKubeServer, type KubeRunningServer } from '../../src/serve/kube-server.ts';
+import { startFakeApiServer, type FakeApiServer } from '../kube/fake-api-server.ts';
+import { applyYaml, CR_RESOURCES } from '../kube/kube-fixture.ts';
+import { waitFor } from './harness.ts';
+
+const NS = 'fleet';
+const PKG = 'otelcol-custom';
+let cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  cleanup = [];
+});
+
+describe('serve --kube end to end (fake API server speaking the real protocol, real agents)', { timeout: 120_000 }, () => {
+  it('reads the custom resources, rolls out ring by ring, writes .status; approval is a kubectl patch', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rm-kube-e2e-'));
+    cleanup.push(() => rm(root, { recursive: true, force: true }));
+    const api: FakeApiServer = await startFakeApiServer();
+    cleanup.push(() => api.close());
+    const keys = generateKeyPair();
+    const store = createArtifactStore({ root: join(root, 'packages') });
+    for (const version of ['1.0.0', '2.0.0']) applyYaml(api, NS, await release(store, keys.privateKeyPem, version));
+
+    const config: ServeConfig = {
+      listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, 'data'), packagesDir: join(root, 'packages'),
+      kube: { namespace: NS, allNamespaces: false, identity: 'ringmaster-0', leaseNamespace: NS },
+      webhook: {}, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent',
+    };
+    const server: KubeRunningServer = await startKubeServer(config, {
+      logger: pino({ level: 'silent' }), kubeConfig: api.kubeConfig(NS), controller: { debounceMs: 20, minIntervalMs: 50, resyncMs: 5_000 },
+    });
+    cleanup.push(() => server.close());
+    const agents: Agent[] = ['c1', 'a1', 'a2', 'a3'].map((name) => createSimulatedAgent({
+      endpoint: `${server.url.replace(/^http/, 'ws')}/v1/opamp`, stateRoot: join(root, 'agents'), name, serviceName: PKG,
+      labels: name === 'c1' ? { canary: 'true' } : {}, platform: { os: 'linux', arch: 'amd64' },
+      trust: { publicKeyPems: [keys.publicKeyPem], requireSignature: true }, install: { delayMs: 20 },
+    }));
+    await Promise.all(agents.map((a) => a.start()));
+    cleanup.push(() => Promise.all(agents.map((a) => a.stop())));
+    await waitFor(() => server.opamp.agents().filter((a) => a.online).length === 4, 'agents connected');
+    await waitFor(() => server.controller() !== undefined, 'leadership');
+    applyYaml(api, NS, policy('2.0.0', []));
+
+    const status = (): PolicyStatus | undefined => api.store.get(CR_RESOURCES.RolloutPolicy, NS, 'collectors').status as PolicyStatus | undefined;
+    await waitFor(() => status()?.phase === 'WaitingApproval', 'the approval gate in .status');
+    expect(status()?.rings.find((r) => r.name === 'canary')?.phase).toBe('Succeeded');
+    expect(agents.map((a) => a.state().packages[PKG]?.version)).toEqual(['2.0.0', undefined, undefined, undefined]);
+    const generation = api.store.get(CR_RESOURCES.RolloutPolicy, NS, 'collectors').metadata.generation;
+    expect(status()?.observedGeneration).toBe(generation);
+
+    // kubectl patch rolloutpolicy collectors --type merge -p '{"spec":{"approvals":["everyone"]}}'
+    applyYaml(api, NS, policy('2.0.0', ['everyone']));
+    await waitFor(() => status()?.phase === 'Succeeded', 'Succeeded in .status');
+    expect(agents.map((a) => a.state().packages[PKG]?.version)).toEqual(['2.0.0', '2.0.0', '2.0.0', '2.0.0']);
+    expect(status()).toMatchObject({ installed: '4/4', stableRelease: `${PKG}-2.0.0` });
+    // Rollout transitions became events.k8s.io/v1 Events, not one per agent.
+    const events = api.requests.filter((r) => r.method === 'POST' && /events\.k8s\.io\/v1\/namespaces\/fleet\/events/.test(r.path));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.length).toBeLessThan(20);
+    // The operators' view shows what the leader decided.
+    expect(server.view.policies().map((p) => p.status?.phase)).toEqual(['Succeeded']);
+  });
+});
+
+async function release(store: ReturnType<typeof createArtifactStore>, privateKeyPem: string, version: string): Promise<string> {
+  const put = await store.put(Readable.from([Buffer.from(`collector ${version}\n`)]), { package: PKG, version, os: 'linux', arch: 'amd64', fileName: PKG, type: 'TopLevel' });
+  const signature = signPackage(privateKeyPem, { package: PKG, version, os: 'linux', arch: 'amd64', sha256: put.sha256 });
+  return stringify({
+    apiVersion: 'ringmaster.dev/v1alpha1', kind: 'PackageRelease', metadata: { name: `${PKG}-${version}` },
+    spec: { package: PKG, type: 'TopLevel', version, artifacts: [{ os: 'linux', arch: 'amd64', url: put.path, sha256: put.sha256, signature }] },
+  });
+}
+
+function policy(version: string, approvals: string[]): string {
+  return stringify({
+    apiVersion: 'ringmaster.dev/v1alpha1', kind: 'RolloutPolicy', metadata: { name: 'collectors' },
+    spec: {
+      release: `${PKG}-${version}`, selector: { matchLabels: { 'service.name': PKG } }, approvals,
+      rings: [{ name: 'canary', selector: { matchLabels: { canary: 'true' } }, maxFailures: 0 }, { name: 'everyone', requireApproval: true }],
+      strategy: { maxConcurrent: '100%', healthyFor: '1s', installTimeout: '1m' },
+    },
+  });
+}
