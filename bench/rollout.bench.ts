@@ -16,10 +16,11 @@ import { uuidToString } from '../src/opamp/uuid.ts';
 import { positioner } from '../src/rollout/bucket.ts';
 import { startFleet } from './fleet/fleet.ts';
 import { simulatedUid } from './fleet/identity.ts';
+import type { Milestone } from './fleet/fleet.ts';
 import { forkChild } from './lib/child.ts';
 import { median, verdict } from './lib/fit.ts';
 import { pollUntil, sleep } from './lib/poll.ts';
-import { benchSize, bySize } from './lib/size.ts';
+import { benchSize, bySize, serverNodeArgs } from './lib/size.ts';
 import { createWorld, benchPolicy } from './rollout/world.ts';
 import type { FromServe, ServeReading, ToServe } from './rollout/serve-protocol.ts';
 import { summarize, type BenchMetric, type BenchResult } from './run.ts';
@@ -29,8 +30,17 @@ const seed = 1;
 const serveEntry = fileURLToPath(new URL('./rollout/serve-process.ts', import.meta.url));
 const now = (): number => performance.timeOrigin + performance.now();
 
+interface RingTimes {
+  ring: number;
+  agents: number;
+  firstOfferMs: number;
+  lastOfferMs: number;
+  lastInstallMs: number;
+}
+
 interface Reading {
   agents: number;
+  rings: RingTimes[];
   ring0Agents: number;
   /** Push landed → the last ring-0 agent received its offer, ms. */
   ring0OfferedMs: number;
@@ -44,12 +54,28 @@ interface Reading {
   succeededMs: number;
 }
 
-/** Agents whose position puts them in ring 0 (the first 1%). */
-function ringZero(agents: number): Set<number> {
+/** Each agent's ring: 1%, then 10% of the rest, then everyone (as `assignRing` rescales). */
+function ringsOf(agents: number): number[] {
   const position = positioner(benchPolicy);
-  const members = new Set<number>();
-  for (let i = 0; i < agents; i += 1) if (position(uuidToString(simulatedUid(seed, i))) < 0.01) members.add(i);
-  return members;
+  return Array.from({ length: agents }, (_, i) => {
+    const u = position(uuidToString(simulatedUid(seed, i)));
+    if (u < 0.01) return 0;
+    return (u - 0.01) / 0.99 < 0.1 ? 1 : 2;
+  });
+}
+
+/** Per ring: agents, first and last offer, last install (ms after the push). */
+function timeline(milestones: readonly Milestone[], rings: readonly number[], pushed: number): RingTimes[] {
+  const out: RingTimes[] = [0, 1, 2].map((ring) => ({ ring, agents: rings.filter((r) => r === ring).length, firstOfferMs: Infinity, lastOfferMs: 0, lastInstallMs: 0 }));
+  for (const [index, kind, , at] of milestones) {
+    const times = out[rings[index] ?? 0]!;
+    const ms = Math.round(at - pushed);
+    if (kind === 'offered') {
+      times.firstOfferMs = Math.min(times.firstOfferMs, ms);
+      times.lastOfferMs = Math.max(times.lastOfferMs, ms);
+    } else if (kind === 'installed') times.lastInstallMs = Math.max(times.lastInstallMs, ms);
+  }
+  return out;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -66,7 +92,7 @@ async function notifyPush(url: string, after: string): Promise<void> {
 /** One fresh world, server and fleet; one rollout. */
 export async function measureRollout(agents: number): Promise<Reading> {
   const world = await createWorld(64 * 1024);
-  const serve = forkChild<ToServe, FromServe>(serveEntry, ['--max-old-space-size=4096']);
+  const serve = forkChild<ToServe, FromServe>(serveEntry, ['--max-old-space-size=4096', ...serverNodeArgs()]);
   serve.on('failed', (message) => console.error(`server process failed: ${message.message}`));
   const read = async (): Promise<ServeReading> => {
     const reply = serve.next('read', 30_000);
@@ -89,12 +115,11 @@ export async function measureRollout(agents: number): Promise<Reading> {
       await pollUntil('every agent installed', async () => installedAt().length, (n) => n >= agents, 300_000, 100);
       await pollUntil('policy Succeeded', read, (r) => r.phase === 'Succeeded', 120_000, 100);
       const succeededMs = now() - pushed;
-      const ring0 = ringZero(agents);
-      const ring0Offers = fleet.milestones.filter(([index, kind]) => kind === 'offered' && ring0.has(index)).map(([, , , at]) => at - pushed);
+      const rings = timeline(fleet.milestones, ringsOf(agents), pushed);
       const installs = installedAt().sort((a, b) => a - b);
       const completeMs = installs.at(-1)!;
       return {
-        agents, ring0Agents: ring0.size, ring0OfferedMs: Math.max(...ring0Offers), completeMs, succeededMs,
+        agents, rings, ring0Agents: rings[0]!.agents, ring0OfferedMs: rings[0]!.lastOfferMs, completeMs, succeededMs,
         installP50Ms: percentile(installs, 0.5), installP99Ms: percentile(installs, 0.99), lastPercentShare: (completeMs - percentile(installs, 0.99)) / completeMs,
       };
     } finally {
@@ -128,6 +153,7 @@ export async function run(): Promise<BenchResult> {
     verdict('push → every ring-0 agent holds its offer', median(pick((r) => r.ring0OfferedMs)), 1000, ' ms'),
     verdict('push → fleet complete', median(pick((r) => r.completeMs)), 20_000, ' ms'),
     verdict('last 1% share of the total', median(pick((r) => r.lastPercentShare)), 0.2, ''),
+    ...readings.map((r, i) => `run ${i + 1} per ring (agents: first offer → last offer → last install, ms after the push): ${r.rings.map((t) => `ring ${t.ring} (${t.agents}): ${t.firstOfferMs} → ${t.lastOfferMs} → ${t.lastInstallMs}`).join('; ')}`),
     `${agents} WebSocket agents (${readings[0]?.ring0Agents ?? 0} in ring 0), 64 KiB artifact downloaded for real, instant installs; production controller timings; the server alone in its process`,
   ];
   const result: BenchResult & { size: string; readings: Reading[] } = { name: 'rollout', runs, metrics, notes, size, readings };

@@ -18,3 +18,12 @@ export function benchSize(argv: readonly string[] = process.argv, env: NodeJS.Pr
 export function bySize<T>(values: Record<BenchSize, T>, size: BenchSize = benchSize()): T {
   return values[size];
 }
+
+/**
+ * Extra Node flags for the server processes under test (target and full server), from
+ * `RINGMASTER_BENCH_SERVER_ARGS`, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+ * the server during a benchmark, or `--max-semi-space-size=1` to try a V8 setting.
+ */
+export function serverNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.RINGMASTER_BENCH_SERVER_ARGS ?? '').split(/\s+/).filter((arg) => arg !== '');
+}

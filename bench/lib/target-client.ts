@@ -3,6 +3,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { forkChild } from './child.ts';
+import { serverNodeArgs } from './size.ts';
 import type { FromTarget, TargetSample, TargetSpec, ToTarget } from './target-protocol.ts';
 
 export type { TargetSample, TargetSpec } from './target-protocol.ts';
@@ -18,9 +19,9 @@ export interface Target {
 
 const entry = fileURLToPath(new URL('./target.ts', import.meta.url));
 
-/** Forks a target process running `spec`; extra Node flags (e.g. `--cpu-prof`) via `execArgv`. */
+/** Forks a target process running `spec`; extra Node flags via `execArgv` and `RINGMASTER_BENCH_SERVER_ARGS`. */
 export async function startTarget(spec: TargetSpec, execArgv: readonly string[] = []): Promise<Target> {
-  const child = forkChild<ToTarget, FromTarget>(entry, ['--expose-gc', '--max-old-space-size=4096', ...execArgv]);
+  const child = forkChild<ToTarget, FromTarget>(entry, ['--expose-gc', '--max-old-space-size=4096', ...serverNodeArgs(), ...execArgv]);
   child.on('failed', (message) => console.error(`target failed: ${message.message}`));
   const ready = child.next('ready', 60_000);
   child.send({ type: 'start', spec });
