@@ -23,8 +23,8 @@ export interface ReplicaPublisherOptions {
   namespace: string;
   /** This replica (pod name, a DNS label). */
   identity: string;
-  /** The replica's own agents right now. */
-  collect: () => { agents: number; counts: AggregateCounts };
+  /** The replica's own agents right now (`releases`: per policy, the release the counts are for). */
+  collect: () => { agents: number; counts: AggregateCounts; releases?: Record<string, string> };
   logger: Logger;
   clock?: Clock;
   /** Heartbeat period. Default 10 s. */
@@ -61,8 +61,9 @@ export function createReplicaPublisher(opts: ReplicaPublisherOptions): ReplicaPu
 
   const publish = async (): Promise<void> => {
     const now = clock.now();
-    const { agents, counts } = opts.collect();
+    const { agents, counts, releases } = opts.collect();
     const aggregate: ReplicaAggregate = { version: 1, replica: opts.identity, generatedAt: new Date(now).toISOString(), agents, counts };
+    if (releases !== undefined) aggregate.releases = releases;
     const annotations = { [AGGREGATE_ANNOTATION]: encodeAggregate(aggregate, opts.maxAggregateBytes) };
     const record: LeaseRecord = { holderIdentity: opts.identity, leaseDurationSeconds: Math.ceil((opts.leaseDurationMs ?? 30_000) / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 };
     const current = await client.read(name);

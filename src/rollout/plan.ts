@@ -5,9 +5,10 @@
  */
 import type { PackageRelease, PolicyStatus, RolloutPolicy } from '../manifests/types.ts';
 import { assembleOffers, echoTypeResolver } from './offers.ts';
-import { planPolicy } from './policy-plan.ts';
+import { followPolicy } from './follow-plan.ts';
+import { planPolicy, type PolicyPlanContext } from './policy-plan.ts';
 import { buildReleaseOffers, type ReleaseOffers } from './release-offers.ts';
-import type { AgentObservation, OfferedPackage, PlanInput, PlanResult } from './types.ts';
+import type { AgentObservation, OfferedPackage, PlanInput, PlanResult, ReplicaOutput } from './types.ts';
 
 /**
  * Plans every policy over the fleet and returns the complete offer for each governed
@@ -19,21 +20,37 @@ import type { AgentObservation, OfferedPackage, PlanInput, PlanResult } from './
  * `requires` another package go after those without, so a requirement can be met by
  * what the same plan offers. When two policies manage the same package for one agent,
  * the first planned wins and the other counts the agent as incompatible.
+ *
+ * With `input.replica` (one of several replicas; `agents` are its own): as a leader, the
+ * gates, pacing and status counts also count `remoteCounts`; as a follower (`follow`),
+ * offers follow the leader's statuses, no phase moves, no events are emitted and the
+ * statuses returned are the followed ones. Either way `result.replica.counts` holds this
+ * replica's own counts to publish, and new offers stay within `budgets`
+ * (docs/rollout.md "Several replicas").
  */
 export function planRollout(input: PlanInput): PlanResult {
   const agents = sortedByUid(input.agents);
   const releaseOffers = releaseOffersLookup(input.releases);
   const desired: (Record<string, OfferedPackage> | undefined)[] = new Array<undefined>(agents.length);
   const result: PlanResult = { offers: [], statuses: {}, events: [], membership: [], wakeAt: {} };
+  const replica = input.replica;
+  const published: ReplicaOutput = { counts: {}, releases: {} };
   for (const policy of planningOrder(input.policies, input.releases)) {
     const name = policy.metadata.name;
     const previous: PolicyStatus | undefined = input.previous[name];
-    const plan = planPolicy(policy, { agents, releaseOffers, desired, previous, now: input.now, revision: input.revision });
-    result.statuses[name] = plan.status;
+    const remote = replica?.remoteCounts === undefined ? undefined : (replica.remoteCounts[name] ?? {});
+    const ctx: PolicyPlanContext = { agents, releaseOffers, desired, previous, now: input.now, revision: input.revision, remote, shares: replica?.budgets?.[name] };
+    const plan = replica?.follow === undefined ? planPolicy(policy, ctx) : followPolicy(policy, ctx, replica.follow[name]);
+    if (plan.status !== undefined) result.statuses[name] = plan.status;
     result.events.push(...plan.events);
     result.membership.push(plan.membership);
     if (plan.wakeAt !== undefined) result.wakeAt[name] = plan.wakeAt;
+    if (plan.ownCounts !== undefined) {
+      published.counts[name] = plan.ownCounts;
+      published.releases[name] = policy.spec.release;
+    }
   }
+  if (replica !== undefined) result.replica = published;
   result.membership.sort((a, b) => compare(a.policy, b.policy));
   result.offers = assembleOffers(agents, desired, echoTypeResolver(input.releases));
   return result;

@@ -3,7 +3,7 @@
  * status — resuming from the previous status so a restart never restarts a ring.
  */
 import { resolveCountOrPercent } from '../manifests/duration.ts';
-import type { PolicyStatus, RingStatus, RolloutPolicy } from '../manifests/types.ts';
+import type { PolicyStatus, RingCounts, RingStatus, RolloutPolicy } from '../manifests/types.ts';
 import { policyConditions } from './conditions.ts';
 import { emptyCounts, tallyFleet, type PolicyFleet } from './fleet-tally.ts';
 import { rolloutHistory } from './history.ts';
@@ -12,6 +12,7 @@ import { summarizePhase } from './policy-phase.ts';
 import { policyEvents } from './policy-events.ts';
 import type { ReleaseOffers } from './release-offers.ts';
 import { advanceRing, type RingMachineContext } from './ring-machine.ts';
+import { addRemote, ownCounts, shareBudget } from './replica-merge.ts';
 import { memoizedIsNewer } from './requires.ts';
 import { specHash } from './spec-hash.ts';
 import { resolveRingGates, resolveStrategy, type ResolvedStrategy } from './strategy.ts';
@@ -27,6 +28,10 @@ export interface PolicyPlanContext {
   previous: PolicyStatus | undefined;
   now: number;
   revision: string | undefined;
+  /** Scale-out leader: the other replicas' counts of this policy, by ring name. */
+  remote?: Readonly<Record<string, RingCounts>> | undefined;
+  /** Scale-out: the most agents this replica may have in flight, by ring name. */
+  shares?: Readonly<Record<string, number>> | undefined;
 }
 
 export interface PolicyPlan {
@@ -35,6 +40,8 @@ export interface PolicyPlan {
   membership: PolicyMembership;
   /** Next time-based change, if any. */
   wakeAt: number | undefined;
+  /** This process's own agents' counts by ring name (undefined when nothing was tallied). */
+  ownCounts: Record<string, RingCounts> | undefined;
 }
 
 /** Plans `policy` against the fleet; adds its package entries to `ctx.desired`. */
@@ -49,6 +56,8 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const clock = { now: ctx.now, installTimeoutMs: strategy.installTimeoutMs, healthyForMs: strategy.healthyForMs, wakeAt: Infinity };
   const { package: packageName, type: packageType, requires } = target.release.spec;
   const fleet = tallyFleet({ agents: ctx.agents, policy, packageName, target, requires, desired: ctx.desired, clock });
+  const caps = spec.rings.map((ring, index) => shareBudget(ctx.shares?.[ring.name], fleet.inFlight[index] as number));
+  const remote = addRemote(fleet, spec.rings, ctx.remote);
   const completedBefore = !newRollout && previous.phase === 'Succeeded';
   const aborted = (spec.abort === true && !completedBefore) || (!newRollout && previous.phase === 'Aborted');
   const machine: RingMachineContext = {
@@ -62,7 +71,7 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const completes = !aborted && rings.every((ring) => ring.phase === 'Succeeded');
   const placements = placeAgents({
     agents: ctx.agents, fleet, rings, packageName, packageType, target, stable: completes ? target : stable, mode,
-    budgets: budgets(fleet, strategy), installTimeoutMs: strategy.installTimeoutMs, newer: memoizedIsNewer(), desired: ctx.desired,
+    budgets: budgets(fleet, strategy, caps), installTimeoutMs: strategy.installTimeoutMs, newer: memoizedIsNewer(), desired: ctx.desired,
   });
   const summary = summarizePhase({ rings, aborted, paused: spec.paused === true, windowOpen, release: spec.release, stableRelease: previous?.stableRelease });
   const status = assembleStatus(policy, ctx, newRollout, {
@@ -73,7 +82,8 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const events = policyEvents({ policy: policy.metadata.name, previous, next: status, newRollout, ringEvents: machine.events, now: ctx.now });
   const windowWake = summary.phase === 'Progressing' || summary.phase === 'Baking' ? nextWindowChange(spec.windows, ctx.now) : undefined;
   const wakeAt = Math.min(clock.wakeAt, machine.wakeAt, windowWake ?? Infinity);
-  return { status, events, membership: { policy: policy.metadata.name, agents: placements }, wakeAt: Number.isFinite(wakeAt) ? wakeAt : undefined };
+  const membership = { policy: policy.metadata.name, agents: placements };
+  return { status, events, membership, wakeAt: Number.isFinite(wakeAt) ? wakeAt : undefined, ownCounts: ownCounts(fleet, spec.rings, remote) };
 }
 
 function advanceRings(policy: RolloutPolicy, fleet: PolicyFleet, previous: PolicyStatus | undefined, machine: RingMachineContext): RingStatus[] {
@@ -86,18 +96,23 @@ function advanceRings(policy: RolloutPolicy, fleet: PolicyFleet, previous: Polic
   });
 }
 
-function offerMode(rings: readonly RingStatus[], aborted: boolean, hasStable: boolean, holding: boolean): OfferMode {
+/** How the policy offers, from its rings' phases and whether it holds new offers. */
+export function offerMode(rings: readonly RingStatus[], aborted: boolean, hasStable: boolean, holding: boolean): OfferMode {
   const rolledBack = rings.some((ring) => ring.phase === 'RolledBack');
   if ((aborted || rolledBack) && hasStable) return 'return';
   const failed = rings.some((ring) => ring.phase === 'Failed');
   return aborted || failed || holding ? 'hold' : 'open';
 }
 
-/** New offers per ring: `maxConcurrent` of the ring's compatible agents (at least one) minus those in flight. */
-function budgets(fleet: PolicyFleet, strategy: ResolvedStrategy): number[] {
+/**
+ * New offers per ring: `maxConcurrent` of the ring's compatible agents (at least one)
+ * minus those in flight — fleet-wide when other replicas' counts were added — and at most
+ * `caps` (what this replica's share still allows).
+ */
+function budgets(fleet: PolicyFleet, strategy: ResolvedStrategy, caps: readonly number[]): number[] {
   return fleet.counts.map((counts, index) => {
     const limit = Math.max(1, resolveCountOrPercent(strategy.maxConcurrent, counts.targeted - counts.incompatible, 'up'));
-    return Math.max(0, limit - fleet.inFlight[index]!);
+    return Math.min(Math.max(0, limit - fleet.inFlight[index]!), caps[index]!);
   });
 }
 
@@ -141,5 +156,5 @@ function releaseMissing(policy: RolloutPolicy, ctx: PolicyPlanContext, newRollou
     specHash: specHash(policy.spec, undefined), phase: 'Pending', release: policy.spec.release, stableRelease: ctx.previous?.stableRelease,
     currentRing: undefined, rings, unassigned: undefined, reason: 'ReleaseNotFound', message,
   });
-  return { status, events: [], membership: { policy: policy.metadata.name, agents: {} }, wakeAt: undefined };
+  return { status, events: [], membership: { policy: policy.metadata.name, agents: {} }, wakeAt: undefined, ownCounts: undefined };
 }

@@ -6,7 +6,7 @@
  * Times are epoch milliseconds inside the core; statuses render them as RFC 3339.
  * Hashes are lowercase hex strings inside the core; the OpAMP layer converts to bytes.
  */
-import type { PackageRelease, PackageType, PolicyStatus, RolloutPolicy } from '../manifests/types.ts';
+import type { PackageRelease, PackageType, PolicyStatus, RingCounts, RolloutPolicy } from '../manifests/types.ts';
 
 /** OpAMP `PackageStatusEnum`, by name. */
 export type PackageState = 'Installed' | 'InstallPending' | 'Installing' | 'InstallFailed' | 'Downloading';
@@ -104,6 +104,49 @@ export interface PlanInput {
   now: number;
   /** Manifest revision (Git commit) or generation the policies were read at. */
   revision?: string;
+  /**
+   * Scale-out (DESIGN.md "Scaling past one machine"): set when this process is one of
+   * several replicas and `agents` are only its own. Absent: plan the whole fleet alone.
+   */
+  replica?: ReplicaInput;
+}
+
+/** policy name → ring name → counts (or another per-ring value). */
+export type PerPolicyRing<T> = Record<string, Record<string, T>>;
+
+/**
+ * What a replica adds to the plan input (docs/rollout.md "Several replicas").
+ * With `follow`, the replica is a follower: it offers exactly what the leader's statuses
+ * decided and decides nothing. Without it, it is the leader: it plans, and its gates see
+ * its own agents plus `remoteCounts`.
+ */
+export interface ReplicaInput {
+  /** Follower only: the leader's latest statuses, keyed by policy name. */
+  follow?: Readonly<Record<string, PolicyStatus>>;
+  /**
+   * Leader only: the sum of the other live replicas' published counts (their own agents),
+   * from `replicaView`. When given, a policy or ring missing here is unknown — some
+   * replica has not yet counted it for this release — and that ring cannot succeed until
+   * it is counted. Omit it entirely only when this replica plans alone.
+   */
+  remoteCounts?: Readonly<PerPolicyRing<RingCounts>>;
+  /**
+   * The most agents this replica may have in flight per policy and ring (its share of
+   * `maxConcurrent`, from `replicaBudgets`). A follower without a share makes no new
+   * offers; a leader without budgets is limited by `maxConcurrent` fleet-wide only.
+   */
+  budgets?: Readonly<PerPolicyRing<number>>;
+}
+
+/** What a replica gets back besides the offers. */
+export interface ReplicaOutput {
+  /**
+   * This replica's own agents' counts per policy and ring, this plan's new offers
+   * included: what it publishes for the others (statuses carry fleet-wide sums).
+   */
+  counts: PerPolicyRing<RingCounts>;
+  /** policy → the release (`spec.release`) its counts were taken against. */
+  releases: Record<string, string>;
 }
 
 export type RolloutEventReason =
@@ -176,4 +219,6 @@ export interface PlanResult {
    * The controller sets a timer for it.
    */
   wakeAt: Record<string, number>;
+  /** Present exactly when `PlanInput.replica` was given. */
+  replica?: ReplicaOutput;
 }

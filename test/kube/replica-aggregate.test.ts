@@ -58,6 +58,13 @@ describe('replica aggregates (pure parts)', () => {
     expect(() => decodeAggregate('{')).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
     expect(() => decodeAggregate(JSON.stringify({ ...a, counts: { p: { canary: c({ healthy: -1 }) } } }))).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
   });
+
+  it('carries the release each policy was counted against, and refuses a malformed one', () => {
+    const a = { ...aggregate('r1', 1, { p: { canary: c({ targeted: 1 }) } }), releases: { p: 'otelcol-1.5.0' } };
+    expect(decodeAggregate(encodeAggregate(a))).toEqual(a);
+    expect(() => decodeAggregate(JSON.stringify({ ...a, releases: { p: 15 } }))).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
+    expect(() => decodeAggregate(JSON.stringify({ ...a, releases: null }))).toThrow(expect.objectContaining({ code: 'E_KUBE_AGGREGATE_FORMAT' }));
+  });
 });
 
 describe('replica leases on the API', () => {
@@ -75,14 +82,15 @@ describe('replica leases on the API', () => {
     const counts = { r1: { p: { canary: c({ healthy: 2 }) } }, r2: { p: { canary: c({ failed: 1 }) } }, r3: { p: { canary: c({ offered: 4 }) } } };
     const publishers = (['r1', 'r2', 'r3'] as const).map((id) => createReplicaPublisher({
       kubeConfig, namespace: 'ringmaster', identity: id, logger: silent, clock, leaseDurationMs: 30_000,
-      collect: () => ({ agents: 5, counts: counts[id] }),
+      collect: () => ({ agents: 5, counts: counts[id], ...(id === 'r1' ? { releases: { p: 'otelcol-1.5.0' } } : {}) }),
     }));
     for (const p of publishers) await p.publishNow();
     const reader = createAggregateReader({ kubeConfig, namespace: 'ringmaster', logger: silent, clock });
     const first = await reader.read();
     expect(sumAggregates(first.live)).toEqual({ agents: 15, counts: { p: { canary: c({ healthy: 2, failed: 1, offered: 4 }) } } });
     const lease = server.store.get('coordination.k8s.io/v1/leases', 'ringmaster', replicaLeaseName('r1'));
-    expect(JSON.parse(String((lease.metadata.annotations as Record<string, string>)[AGGREGATE_ANNOTATION])).replica).toBe('r1');
+    expect(JSON.parse(String((lease.metadata.annotations as Record<string, string>)[AGGREGATE_ANNOTATION]))).toMatchObject({ replica: 'r1', releases: { p: 'otelcol-1.5.0' } });
+    expect(first.live.find((a) => a.replica === 'r2')?.releases).toBeUndefined();
 
     await publishers[2]?.stop(); // clean shutdown deletes the lease
     now.t += 20_000;
