@@ -47,7 +47,10 @@ export function followPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext, foll
   const decided = followed?.release === spec.release ? followed : undefined;
   const rings = followedRings(policy, fleet, decided);
   const windowOpen = isWindowOpen(spec.windows, ctx.now);
-  const mode = offerMode(rings, decided?.phase === 'Aborted', stable !== undefined, spec.paused === true || !windowOpen);
+  // The policy phase is the leader's decision too: it holds (or returns) even if no ring says so.
+  const returning = decided?.phase === 'Aborted' || decided?.phase === 'RolledBack';
+  const holding = spec.paused === true || !windowOpen || decided?.phase === 'Failed' || decided?.phase === 'Paused';
+  const mode = offerMode(rings, returning, stable !== undefined, holding);
   const budgets = spec.rings.map((ring, index) => shareBudget(ctx.shares?.[ring.name] ?? 0, fleet.inFlight[index] as number));
   membership.agents = placeAgents({
     agents: ctx.agents, fleet, rings, packageName, packageType, target, stable, mode,

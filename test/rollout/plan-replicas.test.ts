@@ -177,6 +177,10 @@ describe('follower', () => {
     const outside = planRollout({ policies: [windowed], releases, agents: others, previous: {}, now: T0, replica: { follow, budgets: { [PKG]: { everyone: 4 } } } });
     expect(Object.values(states(outside))).toEqual(['pending', 'pending', 'pending', 'pending']);
     expect(outside.wakeAt[PKG]).toBe(Date.parse('2026-11-21T10:00:00Z'));
+    // The leader paused (its spec, not yet this replica's): hold as well.
+    const leaderPaused = { [PKG]: { ...follow[PKG]!, phase: 'Paused' as const } };
+    const held = planRollout({ policies: [pol], releases, agents: others, previous: {}, now: T0, replica: { follow: leaderPaused, budgets: { [PKG]: { everyone: 4 } } } });
+    expect(Object.values(states(held))).toEqual(['pending', 'pending', 'pending', 'pending']);
   });
 
   it('wakes for its agents’ install timeouts and offers nothing for a missing release', () => {
