@@ -38,7 +38,7 @@ export interface KubeModeOptions {
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
   /** This replica's agents, for the scale-out publication; omit to publish nothing. */
-  collectAggregate?: () => { agents: number; counts: AggregateCounts };
+  collectAggregate?: () => { agents: number; counts: AggregateCounts; releases?: Record<string, string> };
   aggregate?: { intervalMs?: number; leaseDurationMs?: number; maxBytes?: number };
   /** Source tuning. */
   resyncMs?: number;
@@ -59,6 +59,8 @@ export interface KubeMode {
   leaderStatuses(): Record<string, PolicyStatus>;
   /** Every replica's live publication (the leader sums them for its gates). */
   readAggregates(): Promise<FleetAggregates>;
+  /** Publishes this replica's counts now rather than at the next heartbeat (no-op without `collectAggregate`). */
+  publishNow(): Promise<void>;
   /** Starts the source (first list), then campaigning and publishing. */
   start(): Promise<void>;
   /** Releases the lease, deletes our replica lease, stops the watches, closes the writer. */
@@ -110,6 +112,7 @@ export function createKubeMode(opts: KubeModeOptions): KubeMode {
     },
     leaderStatuses: () => leaderStatuses(source),
     readAggregates: () => reader.read(),
+    publishNow: () => publisher?.publishNow() ?? Promise.resolve(),
     async start() {
       await source.start();
       leader.start();

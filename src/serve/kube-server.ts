@@ -1,10 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { OperatorView } from '../api/view.ts';
 import { createController, type Controller } from '../controller/controller.ts';
+import type { ControllerLogic } from '../controller/reconcile.ts';
 import { createKubeMode, type KubeMode } from '../kube/kube-mode.ts';
-import { summarizeStatuses } from '../kube/replica-aggregate.ts';
+import type { AggregateCounts } from '../kube/replica-aggregate.ts';
 import type { OpampServer } from '../opamp/server.ts';
-import { ConfigError, type ServeConfig } from './config.ts';
+import { planRollout } from '../rollout/plan.ts';
+import { replicaView, type ReplicaPublication } from '../rollout/replica-view.ts';
+import { ConfigError, type KubeServeConfig, type ServeConfig } from './config.ts';
 import { controllerLogic } from './logic.ts';
 import { startPlatform, type StartServerOptions } from './platform.ts';
 
@@ -14,74 +17,144 @@ export interface KubeRunningServer {
   opamp: OpampServer;
   view: OperatorView;
   mode: KubeMode;
-  /** The controller of the current leadership term; undefined while this replica follows. */
+  /** The controller of the current role (leader or follower). */
   controller(): Controller | undefined;
-  /** Resolves once every leadership change so far has been acted on (tests). */
+  leading(): boolean;
+  /** Resolves once every role change so far has been acted on (tests). */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface KubeServerOptions extends StartServerOptions {
+  kubeConfig?: KubeConfig;
+  /** How often the other replicas' published counts are read. Default 2 s. */
+  aggregateRefreshMs?: number;
+  election?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+}
+
 /**
- * `ringmaster serve --kube`: every replica serves OpAMP, artifacts, the API and the
- * dashboard; the replica holding the Lease runs the controller, which reads the custom
- * resources and writes their status. A new controller starts for every leadership term,
- * so it resumes from the statuses stored in the API, never from a stale memory.
+ * `ringmaster serve --kube`. Every replica serves OpAMP, artifacts, the API and the
+ * dashboard, and runs a controller for its own agents. The replica holding the Lease runs
+ * it as the leader: its gates count the whole fleet (its agents plus the counts the others
+ * publish) and it writes `.status`. The others follow the leader's statuses: they open
+ * exactly the rings the leader opened, within their share of each ring's `maxConcurrent`,
+ * and write nothing. A new controller starts at every role change, so a new leader resumes
+ * from the statuses stored in the API.
  */
-export async function startKubeServer(config: ServeConfig, options: StartServerOptions & { kubeConfig?: KubeConfig }): Promise<KubeRunningServer> {
+export async function startKubeServer(config: ServeConfig, options: KubeServerOptions): Promise<KubeRunningServer> {
   const kube = config.kube;
   if (!kube) throw new ConfigError('Kubernetes mode needs kube settings (serve --kube)');
   const { logger } = options;
   let controller: Controller | undefined;
+  let leading = false;
   let term: Promise<void> = Promise.resolve();
   let listed = false;
   const platform = await startPlatform(config, options, { state: () => controller?.state, handlers: [], ready: () => ({ resourcesListed: listed }) });
+  const replicas = createReplicaPublications(kube.identity);
 
-  const startTerm = async (): Promise<void> => {
+  const logic = (lead: boolean): ControllerLogic => ({
+    ...controllerLogic,
+    plan: (input) => {
+      const view = replicaView(input.policies, replicas.all(), kube.identity);
+      const replica = lead ? { remoteCounts: view.remoteCounts, budgets: view.budgets } : { follow: mode.leaderStatuses(), budgets: view.budgets };
+      const result = planRollout({ ...input, replica });
+      // Our own counts feed our next plan at once, and the others' at the next read.
+      if (result.replica && replicas.setOwn(result.replica)) {
+        void mode.publishNow().then(
+          () => controller?.reconcileNow(),
+          (err: unknown) => logger.warn({ err }, 'could not publish this replica\'s counts; the heartbeat retries'),
+        );
+      }
+      return result;
+    },
+  });
+  const startRole = async (lead: boolean): Promise<void> => {
+    await controller?.stop();
+    leading = lead;
     const running = createController({
-      source: mode.source, statusWriter: mode.statusWriter, fleet: platform.opamp, offers: platform.opamp, logic: controllerLogic,
-      clock: platform.clock, logger: logger.child({ component: 'controller' }), ...options.controller,
+      source: mode.source, statusWriter: mode.statusWriter, fleet: platform.opamp, offers: platform.opamp, logic: logic(lead),
+      clock: platform.clock, logger: logger.child({ component: 'controller', role: lead ? 'leader' : 'follower' }), ...options.controller,
       onReconciled: (info) => {
-        mode.onReconciled(info);
+        if (lead) mode.onReconciled(info);
         platform.recordReconcile(running.state, info);
       },
     });
     controller = running;
-    logger.info({ identity: kube.identity }, 'leading: planning and writing status');
+    logger.info({ identity: kube.identity }, lead ? 'leading: gates count the whole fleet, status is written here' : 'following the leader\'s statuses');
     await running.start();
   };
-  const stopTerm = async (): Promise<void> => {
-    const running = controller;
-    controller = undefined;
-    await running?.stop();
-    logger.info({ identity: kube.identity }, 'no longer leading: serving agents only');
-  };
   const enqueue = (step: () => Promise<void>): void => {
-    term = term.then(step).catch((err: unknown) => logger.error({ err }, 'leadership change failed'));
+    term = term.then(step).catch((err: unknown) => logger.error({ err }, 'role change failed'));
   };
 
-  const mode = createKubeMode({
-    ...(kube.namespace ? { namespace: kube.namespace } : {}), allNamespaces: kube.allNamespaces,
-    ...(kube.kubeconfig ? { kubeconfig: kube.kubeconfig } : {}), ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}),
-    ...(kube.leaseNamespace ? { leaseNamespace: kube.leaseNamespace } : {}), ...(options.clock ? { clock: options.clock } : {}),
+  const mode: KubeMode = createKubeMode({
+    ...kubeScope(kube), ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}), ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.election ? { election: options.election } : {}),
     identity: kube.identity, logger,
-    onStartedLeading: () => enqueue(startTerm),
-    onStoppedLeading: () => enqueue(stopTerm),
-    collectAggregate: () => ({ agents: platform.opamp.agents().length, counts: summarizeStatuses(controller?.state.lastPlan?.statuses ?? {}) }),
+    onStartedLeading: () => enqueue(() => startRole(true)),
+    onStoppedLeading: () => enqueue(() => startRole(false)),
+    collectAggregate: () => ({ agents: platform.opamp.agents().length, ...replicas.own() }),
   });
   await mode.start();
   listed = true;
+  // Follow until elected (a leadership already won during start() has been queued first).
+  enqueue(() => (leading ? Promise.resolve() : startRole(false)));
+  const refresh = setInterval(() => {
+    void mode.readAggregates().then(
+      (fleet) => {
+        if (replicas.setOthers(fleet.live)) void controller?.reconcileNow();
+      },
+      (err: unknown) => logger.warn({ err }, 'could not read the other replicas\' counts'),
+    );
+  }, options.aggregateRefreshMs ?? 2_000);
   logger.info({ url: platform.url, scope: mode.scope }, 'ringmaster is serving (Kubernetes mode)');
 
   return {
     url: platform.url, port: platform.port, opamp: platform.opamp, view: platform.view, mode,
     controller: () => controller,
+    leading: () => leading,
     settled: () => term,
     async close() {
+      clearInterval(refresh);
       await platform.close(async () => {
-        enqueue(stopTerm);
+        enqueue(async () => {
+          await controller?.stop();
+          controller = undefined;
+        });
         await term;
         await mode.close();
       });
+    },
+  };
+}
+
+function kubeScope(kube: KubeServeConfig): { namespace?: string; allNamespaces: boolean; kubeconfig?: string; leaseNamespace?: string } {
+  return {
+    allNamespaces: kube.allNamespaces,
+    ...(kube.namespace ? { namespace: kube.namespace } : {}),
+    ...(kube.kubeconfig ? { kubeconfig: kube.kubeconfig } : {}),
+    ...(kube.leaseNamespace ? { leaseNamespace: kube.leaseNamespace } : {}),
+  };
+}
+
+/** What every replica published (from their Leases), with this replica's own latest counts. */
+function createReplicaPublications(self: string) {
+  let others: Record<string, ReplicaPublication> = {};
+  let own: ReplicaPublication = { counts: {}, releases: {} };
+  return {
+    all: (): Record<string, ReplicaPublication> => ({ ...others, [self]: own }),
+    own: (): { counts: AggregateCounts; releases: Record<string, string> } => ({ counts: own.counts as AggregateCounts, releases: { ...own.releases } }),
+    /** Returns whether anything changed. */
+    setOwn(next: ReplicaPublication): boolean {
+      const changed = JSON.stringify(next) !== JSON.stringify(own);
+      own = next;
+      return changed;
+    },
+    setOthers(live: ReadonlyArray<{ replica: string; counts: ReplicaPublication['counts']; releases?: Record<string, string> }>): boolean {
+      const next = Object.fromEntries(live.filter((a) => a.replica !== self).map((a) => [a.replica, { counts: a.counts, ...(a.releases ? { releases: a.releases } : {}) }]));
+      const changed = JSON.stringify(next) !== JSON.stringify(others);
+      others = next;
+      return changed;
     },
   };
 }

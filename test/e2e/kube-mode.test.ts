@@ -71,7 +71,53 @@ describe('serve --kube end to end (fake API server speaking the real protocol, r
     expect(events.length).toBeGreaterThan(0);
     expect(events.length).toBeLessThan(20);
     // The operators' view shows what the leader decided.
-    expect(server.view.policies().map((p) => p.status?.phase)).toEqual(['Succeeded']);
+    await waitFor(() => server.view.policies()[0]?.status?.phase === 'Succeeded', 'the view to show the written status');
+    expect(server.leading()).toBe(true);
+  });
+
+  it('two replicas share the fleet: one leader writes status, the follower offers its own agents, gates count everyone', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rm-kube-e2e2-'));
+    cleanup.push(() => rm(root, { recursive: true, force: true }));
+    const api: FakeApiServer = await startFakeApiServer();
+    cleanup.push(() => api.close());
+    const keys = generateKeyPair();
+    const store = createArtifactStore({ root: join(root, 'packages') });
+    for (const version of ['1.0.0', '2.0.0']) applyYaml(api, NS, await release(store, keys.privateKeyPem, version));
+    const replicas: KubeRunningServer[] = [];
+    for (const identity of ['ringmaster-0', 'ringmaster-1']) {
+      const server = await startKubeServer({
+        listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, identity), packagesDir: join(root, 'packages'),
+        kube: { namespace: NS, allNamespaces: false, identity, leaseNamespace: NS },
+        webhook: {}, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent',
+      }, {
+        logger: pino({ level: 'silent' }), kubeConfig: api.kubeConfig(NS), controller: { debounceMs: 20, minIntervalMs: 50, resyncMs: 2_000 },
+        aggregateRefreshMs: 200, election: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },
+      });
+      cleanup.push(() => server.close());
+      replicas.push(server);
+    }
+    await waitFor(() => replicas.some((r) => r.leading()), 'a leader');
+    // Three agents on each replica, as a load balancer would spread them.
+    const agents = ['c1', 'a1', 'a2', 'c2', 'a3', 'a4'].map((name, i) => createSimulatedAgent({
+      endpoint: `${replicas[i < 3 ? 0 : 1]!.url.replace(/^http/, 'ws')}/v1/opamp`, stateRoot: join(root, 'agents'), name, serviceName: PKG,
+      labels: name.startsWith('c') ? { canary: 'true' } : {}, platform: { os: 'linux', arch: 'amd64' },
+      trust: { publicKeyPems: [keys.publicKeyPem], requireSignature: true }, install: { delayMs: 20 },
+    }));
+    await Promise.all(agents.map((a) => a.start()));
+    cleanup.push(() => Promise.all(agents.map((a) => a.stop())));
+    await waitFor(() => replicas.every((r) => r.opamp.agents().filter((a) => a.online).length === 3), 'agents connected to both replicas');
+    applyYaml(api, NS, policy('2.0.0', []));
+
+    const status = (): PolicyStatus | undefined => api.store.get(CR_RESOURCES.RolloutPolicy, NS, 'collectors').status as PolicyStatus | undefined;
+    await waitFor(() => status()?.phase === 'WaitingApproval', 'the approval gate');
+    // The canary ring counted both canaries, one per replica, and both were upgraded.
+    expect(status()?.rings.find((r) => r.name === 'canary')?.counts).toMatchObject({ targeted: 2, healthy: 2 });
+    expect(agents.map((a) => a.state().packages[PKG]?.version)).toEqual(['2.0.0', undefined, undefined, '2.0.0', undefined, undefined]);
+    applyYaml(api, NS, policy('2.0.0', ['everyone']));
+    await waitFor(() => status()?.phase === 'Succeeded', 'Succeeded');
+    expect(agents.map((a) => a.state().packages[PKG]?.version)).toEqual(Array(6).fill('2.0.0'));
+    expect(status()).toMatchObject({ installed: '6/6' });
+    expect(replicas.filter((r) => r.leading())).toHaveLength(1);
   });
 });
 
