@@ -21,7 +21,12 @@ export class OpampOfferError extends Error {
 export interface OfferEncoding {
   /** Relative `OfferedFile.url` values resolve against this (the artifact store's public URL). */
   publicBaseUrl?: string;
-  /** Added to every `DownloadableFile.headers` (e.g. an artifact-store token). */
+  /**
+   * Credentials for Ringmaster's own artifact store (e.g. `Authorization: Bearer <token>`).
+   * Added to a `DownloadableFile` only when its resolved URL has the same origin (scheme,
+   * host, port) as `publicBaseUrl`; never to files on other hosts, and never when no
+   * `publicBaseUrl` is set.
+   */
   downloadHeaders?: Record<string, string>;
 }
 
@@ -55,11 +60,28 @@ function buildPackage(entry: OfferedPackage, encoding: OfferEncoding, where: str
 function buildFile(file: OfferedFile, encoding: OfferEncoding, where: string): DownloadableFile {
   const contentHash = hexBytes(file.sha256, `${where}: file.sha256`);
   if (contentHash.byteLength !== 32) throw new OpampOfferError(`${where}: file.sha256 must be 64 hex digits (raw SHA-256), got ${file.sha256.length}`);
-  const built: DownloadableFile = { downloadUrl: resolveUrl(file.url, encoding.publicBaseUrl, where), contentHash };
+  const downloadUrl = resolveUrl(file.url, encoding.publicBaseUrl, where);
+  const built: DownloadableFile = { downloadUrl, contentHash };
   if (file.signature !== undefined) built.signature = base64Bytes(file.signature, `${where}: file.signature`);
   const headers = Object.entries(encoding.downloadHeaders ?? {});
-  if (headers.length > 0) built.headers = { headers: headers.map(([key, value]) => ({ key, value })) };
+  // The headers are the store's credentials: an absolute URL on another host (a CDN, a vendor's
+  // release page) must not receive them, or anyone running that host could replay the token.
+  if (headers.length > 0 && encoding.publicBaseUrl !== undefined && sameOrigin(downloadUrl, encoding.publicBaseUrl)) {
+    built.headers = { headers: headers.map(([key, value]) => ({ key, value })) };
+  }
   return built;
+}
+
+/**
+ * True when both absolute URLs share scheme, host and port. Compares `protocol` and `host`
+ * rather than `URL.origin`, which is the opaque `"null"` for non-special schemes (two
+ * `file:` URLs would compare equal). `host` is lower-cased and drops the scheme's default
+ * port, so `https://H:443/` and `https://h/` match.
+ */
+export function sameOrigin(a: string, b: string): boolean {
+  const left = new URL(a);
+  const right = new URL(b);
+  return left.host !== '' && left.protocol === right.protocol && left.host === right.host;
 }
 
 function resolveUrl(url: string, base: string | undefined, where: string): string {

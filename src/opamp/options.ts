@@ -21,7 +21,10 @@ export interface OpampServerOptions {
   tls?: OpampTlsOptions;
   /** Relative `OfferedFile.url` values resolve against this. */
   publicBaseUrl?: string;
-  /** Added to every `DownloadableFile.headers` (e.g. an artifact-store token). */
+  /**
+   * Credentials for the artifact store (e.g. an `Authorization` token), added to a
+   * `DownloadableFile` only when its URL has the same origin as `publicBaseUrl`.
+   */
   downloadHeaders?: Record<string, string>;
   /** Largest AgentToServer accepted, after gzip decompression. Default 16 MiB. */
   maxMessageBytes?: number;

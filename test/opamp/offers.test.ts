@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpampOfferError, buildPackagesAvailable } from '../../src/opamp/offers.ts';
+import { OpampOfferError, buildPackagesAvailable, sameOrigin } from '../../src/opamp/offers.ts';
 import type { AgentOffer } from '../../src/rollout/types.ts';
 
 const sha = '0f'.repeat(32);
@@ -37,9 +37,21 @@ describe('buildPackagesAvailable', () => {
     expect(built.packages?.p?.file?.downloadUrl).toBe(want);
   });
 
-  it('adds the download headers to every file', () => {
-    const built = buildPackagesAvailable(offer({ p: { type: 'TopLevel', version: '1', hash: '01', file: { url: 'https://h/p', sha256: sha } } }), { downloadHeaders: { 'X-Store-Token': 't', Accept: '*/*' } });
+  it('adds the download headers to every file on the publicBaseUrl origin, in order', () => {
+    const built = buildPackagesAvailable(offer({ p: { type: 'TopLevel', version: '1', hash: '01', file: { url: 'https://h/p', sha256: sha } } }), { publicBaseUrl: 'https://h/store/', downloadHeaders: { 'X-Store-Token': 't', Accept: '*/*' } });
     expect(built.packages?.p?.file?.headers).toEqual({ headers: [{ key: 'X-Store-Token', value: 't' }, { key: 'Accept', value: '*/*' }] });
+  });
+
+  it.each([
+    ['https://h/p', 'https://h:443/', true],
+    ['https://H/p', 'https://h/', true],
+    ['https://h:8443/p', 'https://h/', false],
+    ['http://h/p', 'https://h/', false],
+    ['https://h.evil/p', 'https://h/', false],
+    ['https://h@evil/p', 'https://h/', false],
+    ['file:///etc/passwd', 'file:///srv/store/', false],
+  ])('sameOrigin(%s, %s) is %s', (a, b, want) => {
+    expect(sameOrigin(a, b)).toBe(want);
   });
 
   it.each([
