@@ -29,6 +29,7 @@ export function registerServe(program: Command, _io: CliIo): void {
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-client-ca <file>', 'accept agents with a client certificate signed by this CA')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
+    .option('--warmup <duration>', 'after a start, move no rollout phase this long while agents reconnect (default 60s)')
     .addHelpText('after', `
 Secrets come from the environment (or NAME_FILE pointing at a file), never from flags:
   RINGMASTER_AGENT_TOKENS     bearer tokens agents must present (comma/newline separated)

@@ -19,6 +19,8 @@ export interface ControllerOptions {
   minIntervalMs?: number;
   /** Periodic full resync (±10% jitter). Default 60 s. */
   resyncMs?: number;
+  /** Plan without moving phases this long after start, while agents reconnect. Default 60 s. */
+  warmupMs?: number;
   /** How often the inventory is handed to the status writer. Default 5 min. */
   inventoryIntervalMs?: number;
   /** Called after every reconcile that planned (metrics, dashboards). */
@@ -50,7 +52,9 @@ export interface Controller {
  */
 export function createController(opts: ControllerOptions): Controller {
   const state: ControllerState = { statuses: {} };
-  const deps = { ...opts };
+  const warmupMs = opts.warmupMs ?? 60_000;
+  const deps = { ...opts, warmupMs };
+  let stopped = false;
   const inventoryEvery = opts.inventoryIntervalMs ?? 5 * 60_000;
   let lastInventoryAt = -Infinity;
   const unsubscribe: Array<() => void> = [];
@@ -65,7 +69,8 @@ export function createController(opts: ControllerOptions): Controller {
         return;
       }
       for (const e of outcome.events) logEvent(opts.logger, e);
-      const wake = Math.min(...Object.values(outcome.plan.wakeAt));
+      const warmupEnd = (state.startedAt ?? 0) + warmupMs;
+      const wake = Math.min(...Object.values(outcome.plan.wakeAt), ...(warmupEnd > opts.clock.now() ? [warmupEnd] : []));
       if (Number.isFinite(wake)) queue.wakeAt(wake);
       await maybeWriteInventory();
       opts.onReconciled?.({ reasons, durationMs, outcome: 'planned', written: outcome.written, events: outcome.events });
@@ -96,13 +101,18 @@ export function createController(opts: ControllerOptions): Controller {
   return {
     state,
     async start() {
-      Object.assign(state.statuses, await opts.statusWriter.readAll());
+      const statuses = await opts.statusWriter.readAll();
+      if (stopped) return; // stopped while reading: never start the loop
+      Object.assign(state.statuses, statuses);
+      state.startedAt = opts.clock.now();
       unsubscribe.push(opts.source.onChange(() => queue.trigger('manifests')));
       unsubscribe.push(opts.fleet.onChange(() => queue.trigger('fleet')));
       queue.start();
+      if (warmupMs > 0) queue.wakeAt(state.startedAt + warmupMs);
       await queue.idle();
     },
     async stop() {
+      stopped = true;
       for (const u of unsubscribe.splice(0)) u();
       await queue.stop();
       await opts.statusWriter.flush();

@@ -22,6 +22,12 @@ export interface ControllerLogic {
 }
 
 export interface ReconcileDeps {
+  /**
+   * After a start, plan without moving any phase for this long: agents are still
+   * reconnecting, and a ring whose agents have not come back yet would look empty — and an
+   * empty ring succeeds at once. Meanwhile offers follow the stored statuses, nothing new.
+   */
+  warmupMs: number;
   source: ManifestSource;
   statusWriter: StatusWriter;
   fleet: FleetView;
@@ -39,6 +45,8 @@ export interface ControllerState {
   invalid?: { revision: string; errors: RevisionError[] };
   /** Last written status per policy. */
   statuses: Record<string, PolicyStatus>;
+  /** When this controller started (epoch ms): the warm-up counts from here. */
+  startedAt?: number;
   lastPlan?: PlanResult;
   lastRevisionSeen?: string;
 }
@@ -61,6 +69,7 @@ export async function reconcile(deps: ReconcileDeps, state: ControllerState): Pr
   }
   const now = deps.clock.now();
   const { revision, manifests } = state.good;
+  const warming = isWarmingUp(deps, state, now);
   const plan = deps.logic.plan({
     policies: manifests.policies,
     releases: manifests.releases,
@@ -68,11 +77,37 @@ export async function reconcile(deps: ReconcileDeps, state: ControllerState): Pr
     previous: state.statuses,
     now,
     revision,
+    // Follow mode on our own statuses: the rings open now stay open, nothing advances.
+    ...(warming ? { replica: { follow: state.statuses } } : {}),
   });
-  deps.offers.setOffers(plan.offers);
   state.lastPlan = plan;
-  const written = await writeStatuses(deps, state, plan, revision, now);
+  const failures: unknown[] = [];
+  try {
+    deps.offers.setOffers(plan.offers);
+  } catch (err) {
+    // The previous offers stay in force (the OpAMP server replaces all or nothing); the
+    // statuses are still written, and the pass is reported as failed below.
+    failures.push(err);
+  }
+  const written = await writeStatuses(deps, state, plan, revision, now, failures);
+  if (failures.length > 0) throw new ReconcileError(failures);
   return { kind: 'planned', written, events: plan.events, plan };
+}
+
+/** True while the controller is within its warm-up after a start. */
+export function isWarmingUp(deps: Pick<ReconcileDeps, 'warmupMs'>, state: Pick<ControllerState, 'startedAt'>, now: number): boolean {
+  return state.startedAt !== undefined && now - state.startedAt < deps.warmupMs;
+}
+
+/** One or more steps of a pass failed; the others ran. */
+export class ReconcileError extends Error {
+  readonly code = 'E_RECONCILE';
+  readonly causes: unknown[];
+  constructor(causes: unknown[]) {
+    super(`reconcile: ${causes.length} step(s) failed: ${causes.map((c) => (c instanceof Error ? c.message : String(c))).join('; ')}`, { cause: causes[0] });
+    this.name = 'ReconcileError';
+    this.causes = causes;
+  }
 }
 
 function observeRevision(deps: ReconcileDeps, state: ControllerState, snapshot: ManifestSnapshot): void {
@@ -90,7 +125,8 @@ function observeRevision(deps: ReconcileDeps, state: ControllerState, snapshot: 
   deps.logger.error({ revision: snapshot.revision, errors: errors.length, first: errors[0] }, 'revision is invalid; the last valid revision keeps running');
 }
 
-async function writeStatuses(deps: ReconcileDeps, state: ControllerState, plan: PlanResult, revision: string, now: number): Promise<string[]> {
+/** Writes every changed status; a failing write does not keep the other policies from theirs. */
+async function writeStatuses(deps: ReconcileDeps, state: ControllerState, plan: PlanResult, revision: string, now: number, failures: unknown[]): Promise<string[]> {
   const written: string[] = [];
   const nowIso = new Date(now).toISOString();
   for (const name of Object.keys(plan.statuses).sort()) {
@@ -100,7 +136,12 @@ async function writeStatuses(deps: ReconcileDeps, state: ControllerState, plan: 
     next = state.invalid ? markStalled(next, state.invalid.revision, state.invalid.errors, nowIso) : clearStalled(next);
     const previous = state.statuses[name];
     if (previous && deps.logic.equals(previous, next)) continue;
-    await deps.statusWriter.write(name, next, deps.logic.summarize(previous, next));
+    try {
+      await deps.statusWriter.write(name, next, deps.logic.summarize(previous, next));
+    } catch (err) {
+      failures.push(err);
+      continue;
+    }
     state.statuses[name] = next;
     written.push(name);
   }

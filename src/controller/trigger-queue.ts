@@ -7,9 +7,15 @@ export interface TriggerQueueOptions {
   /** Runs one reconcile; never called concurrently with itself. */
   run: (reasons: ReadonlySet<TriggerReason>) => Promise<void>;
   clock: Clock;
-  /** Quiet time after a trigger before running, so bursts coalesce. */
+  /**
+   * Batch window: a run starts this long after the first trigger since the last run, and
+   * takes every trigger that arrived meanwhile (later triggers do not push it back).
+   */
   debounceMs: number;
-  /** Least time between the starts of two runs (keeps a busy fleet from spinning the loop). */
+  /**
+   * Least time between the starts of two runs, raised to twice the last run's duration so
+   * a large fleet's reconciles never run back to back and starve the event loop.
+   */
   minIntervalMs: number;
   /** Periodic resync whatever happens, with ±10% jitter; 0 disables. */
   resyncMs: number;
@@ -32,6 +38,7 @@ export class TriggerQueue {
   private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   private resyncTimer: ReturnType<typeof setTimeout> | undefined;
   private lastStart = -Infinity;
+  private lastDurationMs = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(opts: TriggerQueueOptions) {
@@ -50,6 +57,7 @@ export class TriggerQueue {
     for (const t of [this.timer, this.wakeTimer, this.resyncTimer]) if (t) clearTimeout(t);
     this.timer = this.wakeTimer = this.resyncTimer = undefined;
     this.timerAt = Infinity;
+    this.settle(); // waiters of a run that will now never happen
     await this.idle();
   }
 
@@ -59,7 +67,7 @@ export class TriggerQueue {
     if (!this.running) this.schedule(this.opts.debounceMs);
   }
 
-  /** Asks for a run at `at` (epoch ms), e.g. when a bake ends; the earliest request wins. */
+  /** Asks for a run at `at` (epoch ms), e.g. when a bake ends; replaces the previous wake-up. */
   wakeAt(at: number): void {
     if (this.stopped || !Number.isFinite(at)) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -76,7 +84,8 @@ export class TriggerQueue {
 
   private schedule(delayMs: number): void {
     const sinceLast = this.opts.clock.now() - this.lastStart;
-    const delay = Math.max(delayMs, this.opts.minIntervalMs - sinceLast, 0);
+    const minInterval = Math.max(this.opts.minIntervalMs, 2 * this.lastDurationMs);
+    const delay = Math.max(delayMs, minInterval - sinceLast, 0);
     const at = this.opts.clock.now() + delay;
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
@@ -95,6 +104,7 @@ export class TriggerQueue {
     try {
       await this.opts.run(reasons);
     } finally {
+      this.lastDurationMs = this.opts.clock.now() - this.lastStart;
       this.running = false;
       if (this.pending.size > 0 && !this.stopped) this.schedule(0);
       this.settle();

@@ -169,5 +169,6 @@ function demoConfig(root: string, repo: DemoRepo): ServeConfig {
     listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, 'data'), packagesDir: join(root, 'packages'),
     git: { url: repo.bare, branch: 'main', path: '', intervalMs: 5_000, statusIntervalMs: 1_000, author: { name: 'Ringmaster', email: 'ringmaster@localhost' } },
     webhook: { githubSecret: WEBHOOK_SECRET }, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent',
+    warmupMs: 1_000, // the demo's agents connect within a second of the start
   };
 }

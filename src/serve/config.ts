@@ -22,6 +22,8 @@ export interface ServeConfig {
   downloadTokens: string[];
   apiTokens: string[];
   logLevel: string;
+  /** After a start, plan without moving phases this long while agents reconnect. */
+  warmupMs?: number;
 }
 
 export interface GitServeConfig {
@@ -77,6 +79,7 @@ export interface ServeFlags {
   tlsKey?: string;
   tlsClientCa?: string;
   logLevel?: string;
+  warmup?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -112,6 +115,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     downloadTokens: tokenList(env, 'RINGMASTER_DOWNLOAD_TOKENS'),
     apiTokens: tokenList(env, 'RINGMASTER_API_TOKENS'),
     logLevel: pick(flags.logLevel, 'RINGMASTER_LOG_LEVEL', 'logLevel') ?? 'info',
+    warmupMs: nonNegativeDuration(pick(flags.warmup, 'RINGMASTER_WARMUP', 'warmup') ?? '60s', 'warm-up (--warmup)'),
   };
 }
 
@@ -173,6 +177,12 @@ function parseListen(text: string): { host: string; port: number } {
 function duration(text: string, what: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) throw new ConfigError(`${what} "${text}" is not a positive duration such as 10s, 5m or 1h30m`);
+  return ms;
+}
+
+function nonNegativeDuration(text: string, what: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new ConfigError(`${what} "${text}" is not a duration such as 0s, 30s or 2m`);
   return ms;
 }
 

@@ -56,7 +56,8 @@ export async function startKubeServer(config: ServeConfig, options: KubeServerOp
     ...controllerLogic,
     plan: (input) => {
       const view = replicaView(input.policies, replicas.all(), kube.identity);
-      const replica = lead ? { remoteCounts: view.remoteCounts, budgets: view.budgets } : { follow: mode.leaderStatuses(), budgets: view.budgets };
+      // During the controller's warm-up the input already follows its own statuses.
+      const replica = input.replica ?? (lead ? { remoteCounts: view.remoteCounts, budgets: view.budgets } : { follow: mode.leaderStatuses(), budgets: view.budgets });
       const result = planRollout({ ...input, replica });
       // Our own counts feed our next plan at once, and the others' at the next read.
       if (result.replica && replicas.setOwn(result.replica)) {
@@ -73,7 +74,8 @@ export async function startKubeServer(config: ServeConfig, options: KubeServerOp
     leading = lead;
     const running = createController({
       source: mode.source, statusWriter: mode.statusWriter, fleet: platform.opamp, offers: platform.opamp, logic: logic(lead),
-      clock: platform.clock, logger: logger.child({ component: 'controller', role: lead ? 'leader' : 'follower' }), ...options.controller,
+      clock: platform.clock, logger: logger.child({ component: 'controller', role: lead ? 'leader' : 'follower' }),
+      ...(config.warmupMs !== undefined ? { warmupMs: config.warmupMs } : {}), ...options.controller,
       onReconciled: (info) => {
         if (lead) mode.onReconciled(info);
         platform.recordReconcile(running.state, info);

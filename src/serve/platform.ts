@@ -23,7 +23,7 @@ export interface StartServerOptions {
   logger: Logger;
   clock?: Clock;
   /** Controller tuning (tests and the demo plan faster than production). */
-  controller?: { debounceMs?: number; minIntervalMs?: number; resyncMs?: number; inventoryIntervalMs?: number };
+  controller?: { debounceMs?: number; minIntervalMs?: number; resyncMs?: number; inventoryIntervalMs?: number; warmupMs?: number };
   /** OpAMP server tuning, merged over what the config implies. */
   opamp?: { heartbeatIntervalSeconds?: number; sweepIntervalMs?: number };
 }

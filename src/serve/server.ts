@@ -63,7 +63,7 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
   });
   const running = createController({
     source, statusWriter, fleet: platform.opamp, offers: platform.opamp, logic: controllerLogic, clock: platform.clock,
-    logger: logger.child({ component: 'controller' }), ...options.controller,
+    logger: logger.child({ component: 'controller' }), ...(config.warmupMs !== undefined ? { warmupMs: config.warmupMs } : {}), ...options.controller,
     onReconciled: (info) => platform.recordReconcile(running.state, info),
   });
   holder.controller = running;

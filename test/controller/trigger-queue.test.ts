@@ -4,22 +4,17 @@ import { TriggerQueue, type TriggerReason } from '../../src/controller/trigger-q
 
 function recordingQueue(opts: { debounceMs?: number; minIntervalMs?: number; runMs?: number } = {}) {
   const runs: Array<Set<TriggerReason>> = [];
-  let concurrent = 0;
-  let maxConcurrent = 0;
   const queue = new TriggerQueue({
     clock: systemClock,
     debounceMs: opts.debounceMs ?? 5,
     minIntervalMs: opts.minIntervalMs ?? 0,
     resyncMs: 0,
     run: async (reasons) => {
-      concurrent++;
-      maxConcurrent = Math.max(maxConcurrent, concurrent);
       runs.push(new Set(reasons));
       await new Promise((r) => setTimeout(r, opts.runMs ?? 0));
-      concurrent--;
     },
   });
-  return { queue, runs, maxConcurrent: () => maxConcurrent };
+  return { queue, runs };
 }
 
 describe('TriggerQueue', () => {
@@ -35,15 +30,62 @@ describe('TriggerQueue', () => {
   });
 
   it('never runs concurrently, and a trigger during a run causes exactly one more run', async () => {
-    const { queue, runs, maxConcurrent } = recordingQueue({ runMs: 40 });
+    const runs: Array<Set<TriggerReason>> = [];
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let entered!: () => void;
+    let release!: () => void;
+    const firstRunEntered = new Promise<void>((r) => (entered = r));
+    const firstRunReleased = new Promise<void>((r) => (release = r));
+    const queue = new TriggerQueue({
+      clock: systemClock, debounceMs: 1, minIntervalMs: 0, resyncMs: 0,
+      run: async (reasons) => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        runs.push(new Set(reasons));
+        if (runs.length === 1) {
+          entered();
+          await firstRunReleased; // held until the test has triggered during it
+        }
+        concurrent--;
+      },
+    });
     queue.start();
-    await new Promise((r) => setTimeout(r, 15)); // first run is now in progress
+    await firstRunEntered;
     queue.trigger('fleet');
     queue.trigger('timer');
+    release();
     await queue.idle();
-    expect(maxConcurrent()).toBe(1);
+    expect(maxConcurrent).toBe(1);
     expect(runs).toHaveLength(2);
     expect([...runs[1]!].sort()).toEqual(['fleet', 'timer']);
+    await queue.stop();
+  });
+
+  it('stop() releases idle() waiters of a run that will never happen', async () => {
+    const { queue, runs } = recordingQueue({ debounceMs: 10_000 });
+    queue.start();
+    const waiting = queue.idle();
+    await queue.stop();
+    await expect(waiting).resolves.toBeUndefined();
+    expect(runs).toHaveLength(0);
+  });
+
+  it('spaces runs at least twice the last run duration apart', async () => {
+    const starts: number[] = [];
+    const queue = new TriggerQueue({
+      clock: systemClock, debounceMs: 1, minIntervalMs: 0, resyncMs: 0,
+      run: async () => {
+        starts.push(Date.now());
+        await new Promise((r) => setTimeout(r, 60));
+      },
+    });
+    queue.start();
+    await queue.idle();
+    queue.trigger('fleet');
+    await queue.idle();
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(115);
     await queue.stop();
   });
 

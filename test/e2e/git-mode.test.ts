@@ -29,7 +29,7 @@ function uidOf(f: Fleet, name: string): string {
 const names = { canary: ['c1', 'c2'], rest: ['a1', 'a2', 'a3', 'a4'] };
 
 /** Starts the server and six agents, and rolls 1.0.0 out as the stable release. */
-async function stableFleet(extra: { failVersions?: Record<string, string[]>; onFailure?: 'pause' | 'rollback'; bumpBake?: string } = {}): Promise<Fleet> {
+async function stableFleet(extra: { failVersions?: Record<string, string[]>; onFailure?: 'pause' | 'rollback'; bumpBake?: string; installMs?: Record<string, number> } = {}): Promise<Fleet> {
   const f = (fleet = await createFleet());
   const spec = (release: string, approvals: string[], bake = '1s') => policyYaml(POLICY, {
     release, approvals,
@@ -39,7 +39,7 @@ async function stableFleet(extra: { failVersions?: Record<string, string[]>; onF
   await f.commit({ [`policies/${POLICY}.yaml`]: spec(releaseName('1.0.0'), ['everyone']) }, 'Collectors on 1.0.0');
   await f.start();
   await f.addAgents([
-    ...names.canary.map((name) => ({ name, labels: { canary: 'true' }, failVersions: extra.failVersions?.[name] ?? [] })),
+    ...names.canary.map((name) => ({ name, labels: { canary: 'true' }, failVersions: extra.failVersions?.[name] ?? [], ...(extra.installMs?.[name] ? { installMs: extra.installMs[name] } : {}) })),
     ...names.rest.map((name) => ({ name, failVersions: extra.failVersions?.[name] ?? [] })),
   ]);
   await waitFor(() => f.status(POLICY)?.phase === 'Succeeded', 'the 1.0.0 rollout to succeed');
@@ -149,6 +149,31 @@ describe('Git mode end to end (real repo, server, agents)', { timeout: 120_000 }
     await new Promise((r) => setTimeout(r, 500));
     expect(downloads).toEqual([]);
     for (const n of names.canary) expect(installedVersion(f, n)).toBe('2.0.0');
+  });
+
+  it('a restart while a ring is in progress never lets it pass before its agents are back', async () => {
+    const f = await stableFleet({ installMs: { c1: 4_000, c2: 4_000 } });
+    await bump(f);
+    await waitFor(() => f.status(POLICY)?.rings.find((r) => r.name === 'canary')?.counts.offered === 2, 'canaries offered 2.0.0');
+    const port = f.server!.port;
+    await f.stopServer();
+    const server = await f.start(port);
+    const bad: string[] = [];
+    const watch = setInterval(() => {
+      const canary = f.status(POLICY)?.rings.find((r) => r.name === 'canary');
+      if (canary?.phase === 'Succeeded' || canary?.phase === 'Baking') {
+        if (canary.counts.healthy < 2) bad.push(JSON.stringify(canary.counts));
+      }
+    }, 10);
+    try {
+      await waitFor(() => f.status(POLICY)?.phase === 'WaitingApproval', 'the canaries to finish after the restart', 60_000);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(bad).toEqual([]);
+    expect(server.view.recentEvents(500).filter((e) => /\(0\/0/.test(e.message))).toEqual([]);
+    for (const n of names.canary) expect(installedVersion(f, n)).toBe('2.0.0');
+    for (const n of names.rest) expect(installedVersion(f, n)).toBe('1.0.0');
   });
 
   it('serves the operators during a rollout: API, live events, metrics, health', async () => {

@@ -46,6 +46,8 @@ export interface AgentSpec {
   name: string;
   labels?: Record<string, string>;
   failVersions?: string[];
+  /** Simulated install time. Default 50 ms. */
+  installMs?: number;
 }
 
 /** A fleet repo holding releases 1.0.0 and 2.0.0 (linux/amd64, signed) and no policy yet. */
@@ -102,7 +104,7 @@ export async function createFleet(): Promise<Fleet> {
         endpoint: `${server.url.replace(/^http/, 'ws')}/v1/opamp`, stateRoot: join(root, 'agents'), name: s.name,
         serviceName: PKG, initialVersion: '0.9.0', labels: s.labels ?? {}, platform: { os: 'linux', arch: 'amd64' },
         trust: { publicKeyPems: [keys.publicKeyPem], requireSignature: true },
-        install: { delayMs: 50, failVersions: s.failVersions ?? [] }, heartbeatMs: 30_000,
+        install: { delayMs: s.installMs ?? 50, failVersions: s.failVersions ?? [] }, heartbeatMs: 30_000,
       }));
       await Promise.all(agents.map((a) => a.start()));
       fleet.agents.push(...agents);
@@ -173,5 +175,6 @@ export function config(root: string, bare: string): ServeConfig {
     listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, 'data'), packagesDir: join(root, 'packages'),
     git: { url: bare, branch: 'main', path: '', intervalMs: 60_000, statusIntervalMs: 300, author: { name: 'Ringmaster', email: 'ringmaster@localhost' } },
     webhook: { githubSecret: WEBHOOK_SECRET }, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent',
+    warmupMs: 1_500,
   };
 }

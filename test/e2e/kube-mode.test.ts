@@ -37,7 +37,7 @@ describe('serve --kube end to end (fake API server speaking the real protocol, r
     const config: ServeConfig = {
       listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, 'data'), packagesDir: join(root, 'packages'),
       kube: { namespace: NS, allNamespaces: false, identity: 'ringmaster-0', leaseNamespace: NS },
-      webhook: {}, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent',
+      webhook: {}, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent', warmupMs: 300,
     };
     const server: KubeRunningServer = await startKubeServer(config, {
       logger: pino({ level: 'silent' }), kubeConfig: api.kubeConfig(NS), controller: { debounceMs: 20, minIntervalMs: 50, resyncMs: 5_000 },
@@ -88,7 +88,7 @@ describe('serve --kube end to end (fake API server speaking the real protocol, r
       const server = await startKubeServer({
         listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, identity), packagesDir: join(root, 'packages'),
         kube: { namespace: NS, allNamespaces: false, identity, leaseNamespace: NS },
-        webhook: {}, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent',
+        webhook: {}, agentTokens: [], adminTokens: [], downloadTokens: [], apiTokens: [], logLevel: 'silent', warmupMs: 300,
       }, {
         logger: pino({ level: 'silent' }), kubeConfig: api.kubeConfig(NS), controller: { debounceMs: 20, minIntervalMs: 50, resyncMs: 2_000 },
         aggregateRefreshMs: 200, election: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },
