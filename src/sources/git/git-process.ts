@@ -1,9 +1,11 @@
 /**
  * How Ringmaster runs `git`: network operations through simple-git (clone/fetch/push with
  * credentials), local plumbing (`ls-tree`, `cat-file --batch`, `commit-tree`) through a small
- * spawn wrapper that can feed stdin and return raw bytes. Both get the same scrubbed
- * environment: no inherited `GIT_*` variables (a stray `GIT_DIR` would point us at another
- * repository), no terminal prompts, and credentials only where they are needed.
+ * spawn wrapper that can feed stdin and return raw bytes. Both get the same allowlisted
+ * environment: only what git needs to run (PATH, HOME, locale, proxy, CA certificates, the
+ * ssh agent), never Ringmaster's own secrets, no inherited `GIT_*` variables (a stray
+ * `GIT_DIR` would point us at another repository) except the CA paths, no terminal prompts,
+ * and credentials only where they are needed.
  */
 import { spawn } from 'node:child_process';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -21,8 +23,46 @@ export interface GitAuth {
   knownHostsFile?: string;
 }
 
+/**
+ * The only inherited variables git sees: what git, ssh, curl and credential helpers need on
+ * Linux and macOS to find programs, config, locale, temp space, an ssh agent, a proxy and
+ * CA certificates. Everything else (Ringmaster's own tokens and webhook secret, cloud
+ * credentials, whatever the container runtime injects) stays out of git, ssh and any
+ * credential helper or hook that git runs. Compared case-insensitively (Windows
+ * spells `Path`, proxies are set in either case).
+ */
+export const GIT_ENV_ALLOWLIST: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'XDG_CONFIG_HOME',
+  'LANG', 'LANGUAGE', // plus every LC_* (see isAllowed)
+  'TMPDIR', 'TMP', 'TEMP',
+  'SSH_AUTH_SOCK',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'GIT_SSL_CAPATH',
+  // Windows: sockets and child processes fail without these.
+  'SYSTEMROOT', 'COMSPEC', 'PATHEXT', 'USERPROFILE', 'HOMEDRIVE', 'HOMEPATH', 'APPDATA', 'LOCALAPPDATA',
+];
+
+/**
+ * Names an operator adds to the allowlist, comma-separated (e.g. `AWS_PROFILE,AWS_REGION`
+ * for a CodeCommit credential helper). Names starting with `RINGMASTER_` or `GIT_` and the
+ * variables simple-git guards are refused: they would leak our secrets or run programs.
+ */
+export const GIT_PASS_ENV_VARIABLE = 'RINGMASTER_GIT_PASS_ENV';
+
 /** Variables simple-git guards besides `GIT_*` (they can run programs). */
 const GUARDED = new Set(['editor', 'pager', 'prefix', 'visual', 'ssh_askpass']);
+const ALLOWED = new Set(GIT_ENV_ALLOWLIST.map((name) => name.toLowerCase()));
+
+function extraAllowed(source: NodeJS.ProcessEnv): Set<string> {
+  const names = (source[GIT_PASS_ENV_VARIABLE] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || lower.startsWith('ringmaster_') || lower.startsWith('git_') || GUARDED.has(lower)) {
+      throw new RingmasterGitError('E_GIT_OPTIONS', `${GIT_PASS_ENV_VARIABLE} lists ${JSON.stringify(name)}: only plain variable names not starting with RINGMASTER_ or GIT_ (and not EDITOR, PAGER, VISUAL, PREFIX, SSH_ASKPASS) may be passed to git`);
+    }
+  }
+  return new Set(names.map((name) => name.toLowerCase()));
+}
 
 /** Quotes a value for the POSIX shell that git uses to run `GIT_SSH_COMMAND`. */
 function shellQuote(value: string): string {
@@ -30,15 +70,18 @@ function shellQuote(value: string): string {
 }
 
 /**
- * The environment for a git child: the process environment minus guarded variables, plus
- * what `auth` needs. The token travels in `GIT_CONFIG_*` variables rather than `-c` arguments
- * so that it is not visible in the process list.
+ * The environment for a git child: only the allowlisted variables of `source` (default
+ * `process.env`; `GIT_ENV_ALLOWLIST`, every `LC_*`, and the names in
+ * `RINGMASTER_GIT_PASS_ENV`), plus what `auth` needs, plus `extra`. The token travels in
+ * `GIT_CONFIG_*` variables rather than `-c` arguments so that it is not visible in the
+ * process list. Throws `E_GIT_OPTIONS` for a refused name in `RINGMASTER_GIT_PASS_ENV`.
  */
-export function gitEnvironment(auth: GitAuth = {}, extra: Record<string, string> = {}): Record<string, string> {
+export function gitEnvironment(auth: GitAuth = {}, extra: Record<string, string> = {}, source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const passed = extraAllowed(source);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
+  for (const [key, value] of Object.entries(source)) {
     const lower = key.toLowerCase();
-    if (value === undefined || lower.startsWith('git_') || GUARDED.has(lower)) continue;
+    if (value === undefined || !(ALLOWED.has(lower) || lower.startsWith('lc_') || passed.has(lower))) continue;
     env[key] = value;
   }
   env.GIT_TERMINAL_PROMPT = '0';
