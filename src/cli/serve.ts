@@ -3,7 +3,7 @@ import { ConfigError, resolveServeConfig, type ServeFlags } from '../serve/confi
 import { startKubeServer } from '../serve/kube-server.ts';
 import { startServer } from '../serve/server.ts';
 import { createCliLogger } from './logger.ts';
-import { CliExit, EXIT_USAGE, type CliIo } from './program.ts';
+import { CliExit, EXIT_FAILURE, EXIT_USAGE, type CliIo } from './program.ts';
 
 /** `ringmaster serve`: the controller, OpAMP server, artifact store and API in one process. */
 export function registerServe(program: Command, _io: CliIo): void {
@@ -48,11 +48,30 @@ See docs/configuration.md.`)
         throw err;
       }
       const logger = createCliLogger(config.logLevel);
-      const server = config.kube ? await startKubeServer(config, { logger }) : await startServer(config, { logger });
-      await waitForSignal();
+      let fatal: unknown;
+      let wake: () => void = () => undefined;
+      const onFatal = (err: unknown): void => {
+        fatal = err;
+        wake();
+      };
+      let server;
+      try {
+        server = config.kube ? await startKubeServer(config, { logger, onFatal }) : await startServer(config, { logger, onFatal });
+      } catch (err) {
+        throw new CliExit(EXIT_FAILURE, `ringmaster serve: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        waitForSignal().then(resolve, resolve);
+      });
       logger.info('shutting down: finishing the status commit and closing agent connections');
-      await server.close();
+      let failure: unknown;
+      await server.close().catch((err: unknown) => (failure = err));
       logger.flush();
+      // Whatever a failed step left behind (a git child, a timer) must not keep us alive.
+      setTimeout(() => process.exit(), 2_000).unref();
+      if (fatal !== undefined) throw new CliExit(EXIT_USAGE, `ringmaster serve: ${(fatal as Error).message ?? String(fatal)}`);
+      if (failure !== undefined) throw new CliExit(EXIT_FAILURE, `ringmaster serve: shutdown incomplete: ${(failure as Error).message ?? String(failure)}`);
     });
 }
 

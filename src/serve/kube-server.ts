@@ -49,6 +49,7 @@ export async function startKubeServer(config: ServeConfig, options: KubeServerOp
   let leading = false;
   let term: Promise<void> = Promise.resolve();
   let listed = false;
+  let closing = false;
   const platform = await startPlatform(config, options, { state: () => controller?.state, handlers: [], ready: () => ({ resourcesListed: listed }) });
   const replicas = createReplicaPublications(kube.identity);
 
@@ -83,21 +84,41 @@ export async function startKubeServer(config: ServeConfig, options: KubeServerOp
     });
     controller = running;
     logger.info({ identity: kube.identity }, lead ? 'leading: gates count the whole fleet, status is written here' : 'following the leader\'s statuses');
-    await running.start();
+    try {
+      await running.start(); // lists the statuses from the API server: can fail
+    } catch (err) {
+      logger.error({ err }, 'controller did not start; retrying in 2 s');
+      await running.stop();
+      if (controller === running) controller = undefined;
+      const retry = setTimeout(() => {
+        if (!closing && leading === lead && controller === undefined) enqueue(() => startRole(lead));
+      }, 2_000);
+      retry.unref();
+    }
   };
   const enqueue = (step: () => Promise<void>): void => {
     term = term.then(step).catch((err: unknown) => logger.error({ err }, 'role change failed'));
   };
 
-  const mode: KubeMode = createKubeMode({
-    ...kubeScope(kube), ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}), ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.election ? { election: options.election } : {}),
-    identity: kube.identity, logger,
-    onStartedLeading: () => enqueue(() => startRole(true)),
-    onStoppedLeading: () => enqueue(() => startRole(false)),
-    collectAggregate: () => ({ agents: platform.opamp.agents().length, ...replicas.own() }),
-  });
-  await mode.start();
+  let mode: KubeMode;
+  try {
+    mode = createKubeMode({
+      ...kubeScope(kube), ...(options.kubeConfig ? { kubeConfig: options.kubeConfig } : {}), ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.election ? { election: options.election } : {}),
+      identity: kube.identity, logger,
+      onStartedLeading: () => enqueue(() => startRole(true)),
+      onStoppedLeading: () => enqueue(() => startRole(false)),
+      collectAggregate: () => ({ agents: platform.opamp.agents().length, ...replicas.own() }),
+    });
+    await mode.start(); // first list: missing CRDs, RBAC or credentials fail here
+  } catch (err) {
+    // Nothing to serve without the cluster: close what listens, let the process fail (and
+    // Kubernetes restart it with backoff) rather than answer /healthz forever.
+    await platform.close(async () => {
+      await (mode as KubeMode | undefined)?.close().catch(() => undefined);
+    });
+    throw err;
+  }
   listed = true;
   // Follow until elected (a leadership already won during start() has been queued first).
   enqueue(() => (leading ? Promise.resolve() : startRole(false)));
@@ -117,6 +138,7 @@ export async function startKubeServer(config: ServeConfig, options: KubeServerOp
     leading: () => leading,
     settled: () => term,
     async close() {
+      closing = true;
       clearInterval(refresh);
       await platform.close(async () => {
         enqueue(async () => {

@@ -24,6 +24,10 @@ export interface StartServerOptions {
   clock?: Clock;
   /** Controller tuning (tests and the demo plan faster than production). */
   controller?: { debounceMs?: number; minIntervalMs?: number; resyncMs?: number; inventoryIntervalMs?: number; warmupMs?: number };
+  /** Longest a graceful shutdown waits for the controller and the last status write. Default 30 s. */
+  shutdownTimeoutMs?: number;
+  /** Called when a component fails in a way retrying cannot fix (a terminal error). */
+  onFatal?: (err: unknown) => void;
   /** OpAMP server tuning, merged over what the config implies. */
   opamp?: { heartbeatIntervalSeconds?: number; sweepIntervalMs?: number };
 }
@@ -101,12 +105,39 @@ export async function startPlatform(config: ServeConfig, options: StartServerOpt
     async close(beforeAgents) {
       // Stop accepting now; the listener closes once the agents' sockets are gone.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      await beforeAgents();
-      await opamp.close();
-      http.closeAllConnections();
-      await closed;
+      try {
+        // Bounded: a status push that keeps failing must not keep the process (and every
+        // agent connection) alive; the fleet repository keeps the last pushed status.
+        await withTimeout(beforeAgents(), options.shutdownTimeoutMs ?? 30_000, 'finishing the controller and the status commit');
+      } finally {
+        await opamp.close();
+        http.closeAllConnections();
+        await closed;
+      }
     },
   };
+}
+
+/** Runs every step even when earlier ones fail; rethrows the first failure at the end. */
+export async function runAll(steps: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
+  let first: unknown;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`shutdown: gave up ${what} after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function readiness(checks: Record<string, boolean>): { ready: boolean; checks: Record<string, boolean> } {

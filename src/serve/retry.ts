@@ -6,7 +6,15 @@
  */
 export function retryForever(
   attempt: () => Promise<void>,
-  hooks: { onError: (err: unknown, delayMs: number) => void; onSuccess: () => Promise<void>; initialDelayMs?: number; maxDelayMs?: number },
+  hooks: {
+    onError: (err: unknown, delayMs: number) => void;
+    onSuccess: () => Promise<void>;
+    /** An error retrying cannot fix: stop and call `onTerminal` instead of retrying. */
+    isTerminal?: (err: unknown) => boolean;
+    onTerminal?: (err: unknown) => void;
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+  },
 ): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -17,6 +25,11 @@ export function retryForever(
       await attempt();
     } catch (err) {
       if (stopped) return;
+      if (hooks.isTerminal?.(err)) {
+        stopped = true;
+        hooks.onTerminal?.(err);
+        return;
+      }
       hooks.onError(err, delay);
       timer = setTimeout(() => void run(), delay);
       delay = Math.min(delay * 2, hooks.maxDelayMs ?? 60_000);

@@ -8,7 +8,7 @@ import { createGitStatusWriter } from '../status/git/git-status-writer.ts';
 import { createGitWebhookHandler } from '../webhooks/git-webhook.ts';
 import { ConfigError, type ServeConfig } from './config.ts';
 import { controllerLogic } from './logic.ts';
-import { numericStats, startPlatform, type StartServerOptions } from './platform.ts';
+import { numericStats, runAll, startPlatform, type StartServerOptions } from './platform.ts';
 import { retryForever } from './retry.ts';
 
 export type { StartServerOptions };
@@ -73,7 +73,9 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
 
   // The fleet repository may be unreachable at start: keep serving agents, become ready later.
   let sourceStarted = false;
+  let closing = false;
   const stopRetry = retryForever(async () => {
+    if (closing) return;
     if (!sourceStarted) {
       await source.start();
       sourceStarted = true;
@@ -81,6 +83,12 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
     await running.start(); // reads the committed statuses: can fail while the remote is down
   }, {
     onError: (err, delayMs) => logger.error({ err, retryInMs: delayMs }, 'cannot read the fleet repository yet; retrying'),
+    // A terminal error (a work dir that is not ours, a bad branch name) will not heal by waiting.
+    isTerminal: (err) => (err as { kind?: string }).kind === 'terminal',
+    onTerminal: (err) => {
+      logger.error({ err }, 'cannot serve this fleet repository; fix the setting and restart');
+      options.onFatal?.(err);
+    },
     onSuccess: async () => {
       sourceReady = true;
       logger.info({ url: platform.url, publicUrl: platform.publicUrl, revision: source.current()?.revision }, 'ringmaster is serving');
@@ -90,12 +98,9 @@ export async function startServer(config: ServeConfig, options: StartServerOptio
   return {
     url: platform.url, port: platform.port, controller: running, opamp: platform.opamp, source, view: platform.view,
     async close() {
+      closing = true;
       stopRetry();
-      await platform.close(async () => {
-        await running.stop();
-        await statusWriter.close();
-        await source.stop();
-      });
+      await platform.close(() => runAll([() => running.stop(), () => statusWriter.close(), () => source.stop()]));
     },
   };
 }
