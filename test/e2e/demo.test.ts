@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const root = new URL('../..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string | undefined;
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -27,7 +28,7 @@ describe('npm start (the demo)', () => {
     // The two broken agents fail, within maxFailures, and are listed with their error.
     expect(stdout).toMatch(/failed\s+install failed: .*simulated failure installing otelcol-custom 1\.5\.0/);
     expect(stdout).toContain('✔ Demo finished.');
-    expect(stdout).toMatch(/otelcol-custom: Succeeded on otelcol-custom-1\.5\.0 \(stable otelcol-custom-1\.5\.0\)/);
+    expect(stdout).toMatch(/otelcol-custom: Succeeded on otelcol-custom-1\.5\.0 \(stable otelcol-custom-1\.5\.0\) — 2 agents failed to install and kept the previous version/);
     expect(stdout).toMatch(/parsers-config: Succeeded on parsers-config-2\.1\.0/);
     expect(stdout).toMatch(/Ringmaster: otelcol-custom: /);
     const status = await simpleGit(join(dir, 'fleet.git')).raw(['show', 'main:status/otelcol-custom.yaml']);
