@@ -4,13 +4,13 @@
  */
 import type { PackageType } from '../manifests/types.ts';
 import { offerFor, type ReleaseOffers } from './release-offers.ts';
-import { isNewer, unmetRequirement, type NewerThan } from './requires.ts';
+import { isNewer, unmetForOffer, type NewerThan } from './requires.ts';
 import type { AgentObservation, OfferedPackage } from './types.ts';
 
 /**
  * The stable release for the agent's platform — unless the agent already runs a newer
  * version and `forced` (abort, rollback) is false, or the stable release `requires`
- * something the agent lacks; then it keeps what it has. Without a stable release (before
+ * something the agent does not report installed; then it keeps what it has. Without a stable release (before
  * any rollout succeeded) the agent keeps what it has too: its installed version is echoed
  * (no `file`, `hash` = its `agent_has_hash`). An agent with nothing installed gets no entry.
  * `sameSet` is what earlier policies already put in the agent's offer; `newer` compares
@@ -28,7 +28,7 @@ export function closedOffer(
   const stableEntry = offerFor(stable, agent.platform);
   const has = agent.packages[name];
   if (stableEntry !== undefined && (forced || has?.hasHash === stableEntry.hash || !newer(has?.hasVersion, stableEntry.version))) {
-    if (unmetRequirement(stable?.release.spec.requires, agent, sameSet) === undefined) return stableEntry;
+    if (unmetForOffer(stable?.release.spec.requires, { agent, index: -1, sameSet, failures: undefined }) === undefined) return stableEntry;
   }
   return echoOffer(has?.hasHash, has?.hasVersion, type);
 }

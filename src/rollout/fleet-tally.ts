@@ -5,10 +5,10 @@
  * the (uid-sorted) agent list.
  */
 import type { PackageRequirement, Ring, RingCounts, RolloutPolicy } from '../manifests/types.ts';
-import { isInFlight, judgeProgress, Progress, type ProgressClock } from './agent-progress.ts';
+import { isInFlight, judgeProgress, Progress, type ProgressClock, type ProgressCode } from './agent-progress.ts';
 import { assignRing, compileRings, positioner } from './bucket.ts';
 import { offerFor, type ReleaseOffers } from './release-offers.ts';
-import { unmetRequirement } from './requires.ts';
+import { unmetForOffer, violatedRequirement, type InstallFailures, type RequirementView } from './requires.ts';
 import type { RingTally } from './ring-machine.ts';
 import { compileSelector } from './selector.ts';
 import type { AgentObservation, OfferedPackage } from './types.ts';
@@ -18,8 +18,12 @@ export const NOT_GOVERNED = -2;
 /** Ring index for agents the policy selects but no ring takes. */
 export const UNASSIGNED = -1;
 
-/** Why an agent cannot move right now, apart from its progress. */
-export const Standing = { able: 0, incompatible: 1, offline: 2, waiting: 3 } as const;
+/**
+ * Why an agent cannot move right now, apart from its progress. `waiting`: held back by an
+ * unmet `requires`; `violated`: holds the target but a requirement no longer holds (its
+ * target offer is withdrawn). Both are placed as `waiting`.
+ */
+export const Standing = { able: 0, incompatible: 1, offline: 2, waiting: 3, violated: 4 } as const;
 
 export interface PolicyFleet {
   /** Ring index per agent, or {@link NOT_GOVERNED} / {@link UNASSIGNED}. */
@@ -28,7 +32,7 @@ export interface PolicyFleet {
   progress: Uint8Array;
   /** `Standing` per agent. */
   standing: Uint8Array;
-  /** Reasons for incompatible and waiting agents, by agent index. */
+  /** Reasons for incompatible, waiting and violated agents, by agent index. */
   reasons: Map<number, string>;
   counts: RingCounts[];
   tallies: RingTally[];
@@ -45,6 +49,8 @@ export interface TallyInput {
   requires: readonly PackageRequirement[] | undefined;
   /** Offer sets built by earlier policies, by agent index (`requires` and ownership). */
   desired: readonly (Record<string, OfferedPackage> | undefined)[];
+  /** Install failures of the packages earlier policies offered (`requires`). */
+  failures: InstallFailures | undefined;
   clock: ProgressClock;
 }
 
@@ -95,19 +101,35 @@ function tallyAgent(input: TallyInput, fleet: PolicyFleet, index: number, ring: 
     counts.offline++;
     return;
   }
-  if (code === Progress.pending) {
-    const unmet = unmetRequirement(input.requires, agent, input.desired[index]);
-    if (unmet !== undefined) {
-      // Waiting agents block the ring (it has not reached them) but take no pacing slot.
-      fleet.standing[index] = Standing.waiting;
-      fleet.reasons.set(index, unmet);
-      counts.waiting++;
-      (fleet.tallies[ring] as RingTally).eligible++;
-      return;
-    }
-  }
+  if (input.requires !== undefined && heldByRequires(input, input.requires, fleet, index, ring, code)) return;
   countProgress(counts, fleet.tallies[ring] as RingTally, code);
   if (isInFlight(code)) fleet.inFlight[ring] = (fleet.inFlight[ring] as number) + 1;
+}
+
+/**
+ * Applies `requires` (docs/rollout.md "requires"); true when the agent is held: counted as
+ * `waiting` and nothing else. Agents the rollout may still reach block the ring (eligible,
+ * never finished); those whose required package failed, and those whose requirement broke
+ * after they took the target, do not: nothing this rollout does can move them.
+ */
+function heldByRequires(input: TallyInput, requires: readonly PackageRequirement[], fleet: PolicyFleet, index: number, ring: number, code: ProgressCode): boolean {
+  const view: RequirementView = { agent: input.agents[index] as AgentObservation, index, sameSet: input.desired[index], failures: input.failures };
+  let reason: string | undefined;
+  if (code === Progress.pending) {
+    const unmet = unmetForOffer(requires, view);
+    if (unmet === undefined) return false;
+    fleet.standing[index] = Standing.waiting;
+    if (unmet.blocking) (fleet.tallies[ring] as RingTally).eligible++;
+    reason = unmet.reason;
+  } else {
+    // Checked before the agent's own failure: an addon broken by its dependency's rollback is not the addon's fault.
+    reason = violatedRequirement(requires, view);
+    if (reason === undefined) return false;
+    fleet.standing[index] = Standing.violated;
+  }
+  fleet.reasons.set(index, reason);
+  (fleet.counts[ring] as RingCounts).waiting++;
+  return true;
 }
 
 /** Why the agent can never take this release, or undefined when it can. */

@@ -7,7 +7,7 @@
 import type { PolicyStatus, RingCounts, RingPhase, RingStatus, RolloutPolicy } from '../manifests/types.ts';
 import { tallyFleet, type PolicyFleet } from './fleet-tally.ts';
 import { placeAgents } from './placement.ts';
-import { offerMode, type PolicyPlanContext } from './policy-plan.ts';
+import { failuresOf, offerMode, type PolicyPlanContext } from './policy-plan.ts';
 import { shareBudget } from './replica-merge.ts';
 import { memoizedIsNewer } from './requires.ts';
 import { resolveStrategy } from './strategy.ts';
@@ -43,7 +43,7 @@ export function followPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext, foll
   const strategy = resolveStrategy(spec.strategy);
   const clock = { now: ctx.now, installTimeoutMs: strategy.installTimeoutMs, healthyForMs: strategy.healthyForMs, wakeAt: Infinity };
   const { package: packageName, type: packageType, requires } = target.release.spec;
-  const fleet = tallyFleet({ agents: ctx.agents, policy, packageName, target, requires, desired: ctx.desired, clock });
+  const fleet = tallyFleet({ agents: ctx.agents, policy, packageName, target, requires, desired: ctx.desired, failures: ctx.failures, clock });
   const decided = followed?.release === spec.release ? followed : undefined;
   const rings = followedRings(policy, fleet, decided);
   const windowOpen = isWindowOpen(spec.windows, ctx.now);
@@ -55,6 +55,7 @@ export function followPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext, foll
   membership.agents = placeAgents({
     agents: ctx.agents, fleet, rings, packageName, packageType, target, stable, mode,
     budgets, installTimeoutMs: strategy.installTimeoutMs, newer: memoizedIsNewer(), desired: ctx.desired,
+    failures: failuresOf(ctx.failures, packageName),
   });
   const ownCounts = Object.fromEntries(spec.rings.map((ring, index) => [ring.name, fleet.counts[index] as RingCounts]));
   const windowWake = decided?.phase === 'Progressing' || decided?.phase === 'Baking' ? nextWindowChange(spec.windows, ctx.now) : undefined;

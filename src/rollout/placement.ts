@@ -31,6 +31,8 @@ export interface PlacementInput {
   newer: NewerThan;
   /** Offer sets by agent index; entries are added here (first policy wins). */
   desired: (Record<string, OfferedPackage> | undefined)[];
+  /** Failure reasons of this package's target offers, by agent index: filled here for `requires` of later policies. */
+  failures: Map<number, string>;
 }
 
 const PROGRESS_STATES: readonly AgentRolloutState[] = ['pending', 'offered', 'downloading', 'installing', 'installed', 'healthy', 'failed', 'timedOut'];
@@ -61,6 +63,8 @@ function placeInRing(input: PlacementInput, index: number, ring: number): AgentR
   const { fleet } = input;
   const standing = fleet.standing[index] as number;
   if (standing === Standing.incompatible) return placeClosed(input, index, 'incompatible');
+  // A broken requirement withdraws the target: keep what it has (or stable), never delete.
+  if (standing === Standing.violated) return placeClosed(input, index, 'waiting', input.mode === 'return');
   const code = fleet.progress[index] as ProgressCode;
   const phase = (input.rings[ring] as RingStatus).phase;
   if (code !== Progress.pending && isStarted(phase)) {
@@ -114,10 +118,11 @@ function reasonFor(input: PlacementInput, index: number, state: AgentRolloutStat
   if (state === 'failed' || state === 'timedOut') {
     const agent = input.agents[index] as AgentObservation;
     const code = input.fleet.progress[index] as ProgressCode;
-    return failureReason(agent, input.packageName, targetEntry(input, index).hash, code, input.installTimeoutMs);
+    const reason = failureReason(agent, input.packageName, targetEntry(input, index).hash, code, input.installTimeoutMs);
+    input.failures.set(index, reason);
+    return reason;
   }
-  const standing = input.fleet.standing[index];
-  return standing === Standing.incompatible || standing === Standing.waiting ? input.fleet.reasons.get(index) : undefined;
+  return input.fleet.reasons.get(index);
 }
 
 /** Placements without a reason are shared per (ring, state): no object per agent. */

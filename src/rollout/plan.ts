@@ -8,6 +8,7 @@ import { assembleOffers, echoTypeResolver } from './offers.ts';
 import { followPolicy } from './follow-plan.ts';
 import { planPolicy, type PolicyPlanContext } from './policy-plan.ts';
 import { buildReleaseOffers, type ReleaseOffers } from './release-offers.ts';
+import type { InstallFailures } from './requires.ts';
 import type { AgentObservation, OfferedPackage, PlanInput, PlanResult, ReplicaOutput } from './types.ts';
 
 /**
@@ -17,8 +18,8 @@ import type { AgentObservation, OfferedPackage, PlanInput, PlanResult, ReplicaOu
  * something with no new input.
  *
  * Policies are planned in name order, except that policies whose target release
- * `requires` another package go after those without, so a requirement can be met by
- * what the same plan offers. When two policies manage the same package for one agent,
+ * `requires` another package go after those without, so a requirement is judged
+ * knowing what the same plan offers and whether that offer failed or timed out. When two policies manage the same package for one agent,
  * the first planned wins and the other counts the agent as incompatible.
  *
  * With `input.replica` (one of several replicas; `agents` are its own): as a leader, the
@@ -32,6 +33,7 @@ export function planRollout(input: PlanInput): PlanResult {
   const agents = sortedByUid(input.agents);
   const releaseOffers = releaseOffersLookup(input.releases);
   const desired: (Record<string, OfferedPackage> | undefined)[] = new Array<undefined>(agents.length);
+  const failures: InstallFailures = new Map();
   const result: PlanResult = { offers: [], statuses: {}, events: [], membership: [], wakeAt: {} };
   const replica = input.replica;
   const published: ReplicaOutput = { counts: {}, releases: {} };
@@ -39,7 +41,7 @@ export function planRollout(input: PlanInput): PlanResult {
     const name = policy.metadata.name;
     const previous: PolicyStatus | undefined = input.previous[name];
     const remote = replica?.remoteCounts === undefined ? undefined : (replica.remoteCounts[name] ?? {});
-    const ctx: PolicyPlanContext = { agents, releaseOffers, desired, previous, now: input.now, revision: input.revision, remote, shares: replica?.budgets?.[name] };
+    const ctx: PolicyPlanContext = { agents, releaseOffers, desired, failures, previous, now: input.now, revision: input.revision, remote, shares: replica?.budgets?.[name] };
     const plan = replica?.follow === undefined ? planPolicy(policy, ctx) : followPolicy(policy, ctx, replica.follow[name]);
     if (plan.status !== undefined) result.statuses[name] = plan.status;
     result.events.push(...plan.events);

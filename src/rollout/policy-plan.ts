@@ -13,7 +13,7 @@ import { policyEvents } from './policy-events.ts';
 import type { ReleaseOffers } from './release-offers.ts';
 import { advanceRing, type RingMachineContext } from './ring-machine.ts';
 import { addRemote, ownCounts, shareBudget } from './replica-merge.ts';
-import { memoizedIsNewer } from './requires.ts';
+import { memoizedIsNewer, type InstallFailures } from './requires.ts';
 import { specHash } from './spec-hash.ts';
 import { resolveRingGates, resolveStrategy, type ResolvedStrategy } from './strategy.ts';
 import { formatTime } from './time.ts';
@@ -25,6 +25,8 @@ export interface PolicyPlanContext {
   agents: readonly AgentObservation[];
   releaseOffers(name: string): ReleaseOffers | undefined;
   desired: (Record<string, OfferedPackage> | undefined)[];
+  /** Install failures of offered packages, for `requires` of policies planned later. */
+  failures: InstallFailures;
   previous: PolicyStatus | undefined;
   now: number;
   revision: string | undefined;
@@ -55,7 +57,7 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const strategy = resolveStrategy(spec.strategy);
   const clock = { now: ctx.now, installTimeoutMs: strategy.installTimeoutMs, healthyForMs: strategy.healthyForMs, wakeAt: Infinity };
   const { package: packageName, type: packageType, requires } = target.release.spec;
-  const fleet = tallyFleet({ agents: ctx.agents, policy, packageName, target, requires, desired: ctx.desired, clock });
+  const fleet = tallyFleet({ agents: ctx.agents, policy, packageName, target, requires, desired: ctx.desired, failures: ctx.failures, clock });
   const caps = spec.rings.map((ring, index) => shareBudget(ctx.shares?.[ring.name], fleet.inFlight[index] as number));
   const remote = addRemote(fleet, spec.rings, ctx.remote);
   const completedBefore = !newRollout && previous.phase === 'Succeeded';
@@ -72,6 +74,7 @@ export function planPolicy(policy: RolloutPolicy, ctx: PolicyPlanContext): Polic
   const placements = placeAgents({
     agents: ctx.agents, fleet, rings, packageName, packageType, target, stable: completes ? target : stable, mode,
     budgets: budgets(fleet, strategy, caps), installTimeoutMs: strategy.installTimeoutMs, newer: memoizedIsNewer(), desired: ctx.desired,
+    failures: failuresOf(ctx.failures, packageName),
   });
   const summary = summarizePhase({ rings, aborted, paused: spec.paused === true, windowOpen, release: spec.release, stableRelease: previous?.stableRelease });
   const status = assembleStatus(policy, ctx, newRollout, {
@@ -94,6 +97,13 @@ function advanceRings(policy: RolloutPolicy, fleet: PolicyFleet, previous: Polic
     gateOpen &&= next.phase === 'Succeeded';
     return next;
   });
+}
+
+/** The failure map of `packageName`, created on first use. */
+export function failuresOf(failures: InstallFailures, packageName: string): Map<number, string> {
+  let byAgent = failures.get(packageName);
+  if (byAgent === undefined) failures.set(packageName, (byAgent = new Map()));
+  return byAgent;
 }
 
 /** How the policy offers, from its rings' phases and whether it holds new offers. */

@@ -79,37 +79,3 @@ describe('offers are the full set', () => {
     expect(result.membership[1]!.agents['a']).toEqual({ ring: 'canary', state: 'incompatible', reason: `package "${PKG}" is already managed by another policy` });
   });
 });
-
-describe('requires', () => {
-  const addon = release('0.2.0', { requires: [{ package: PKG, range: '>=1.5.0' }] }, 'my-addon');
-  const addonPolicy = policy(addon.metadata.name, [{ name: 'all' }], {}, 'addon');
-
-  it('holds the release back while the required version is missing, with the reason', () => {
-    const a = withInstalled(agent('a'), r14);
-    const result = plan({ policies: [addonPolicy], releases: [r14, addon], agents: [a] });
-    expect(result.membership[0]!.agents['a']).toEqual({ ring: 'all', state: 'waiting', reason: `needs ${PKG} >=1.5.0, has 1.4.0` });
-    expect(result.statuses['addon']!.rings[0]!.counts.waiting).toBe(1);
-    expect(result.statuses['addon']!.message).toBe('ring all: 0/1 healthy, 1 waiting on requires');
-    expect(result.statuses['addon']!.phase).toBe('Progressing');
-    expect(result.offers[0]!.packages['my-addon']).toBeUndefined();
-    const none = plan({ policies: [addonPolicy], releases: [addon], agents: [agent('b')] });
-    expect(none.membership[0]!.agents['b']!.reason).toBe(`needs ${PKG} >=1.5.0, has none`);
-  });
-
-  it('is met by what the agent has, or by what the same plan offers it (policies without requires plan first)', () => {
-    const has = plan({ policies: [addonPolicy], releases: [r15, addon], agents: [withInstalled(agent('a'), r15)] });
-    expect(states(has, 'addon')).toEqual({ a: 'offered' });
-    const sameSet = plan({ policies: [addonPolicy, policy(r15.metadata.name, [{ name: 'all' }], {}, 'zzz-core')], releases: [r14, r15, addon], agents: [withInstalled(agent('a'), r14)] });
-    expect(states(sameSet, 'addon')).toEqual({ a: 'offered' });
-    expect(Object.keys(sameSet.offers[0]!.packages).sort()).toEqual(['my-addon', PKG]);
-  });
-
-  it('does not hand out a stable release whose requirement the agent lacks', () => {
-    const done = completed(addon, [{ name: 'all' }], 'addon');
-    const next = release('0.3.0', {}, 'my-addon');
-    const result = plan({ policies: [policy(next.metadata.name, [{ name: 'all', requireApproval: true }], {}, 'addon')], releases: [r14, addon, next], agents: [withInstalled(agent('a'), r14)], previous: done });
-    expect(result.offers[0]!.packages['my-addon']).toBeUndefined();
-    const ok = plan({ policies: [policy(next.metadata.name, [{ name: 'all', requireApproval: true }], {}, 'addon')], releases: [r15, addon, next], agents: [withInstalled(agent('a'), r15)], previous: done });
-    expect(ok.offers[0]!.packages['my-addon']).toMatchObject({ version: '0.2.0' });
-  });
-});
