@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -24,6 +24,49 @@ export interface ServeConfig {
   logLevel: string;
   /** After a start, plan without moving phases this long while agents reconnect. */
   warmupMs?: number;
+  /** OpAMP server limits (defaults in docs/opamp.md). */
+  opamp?: OpampLimits;
+  /** Artifact store limits (defaults in docs/artifacts.md). */
+  artifacts?: ArtifactLimits;
+}
+
+export interface OpampLimits {
+  maxConnections?: number;
+  maxAgents?: number;
+  maxMessageBytes?: number;
+  messagesPerSecond?: number;
+  burst?: number;
+  heartbeatIntervalSeconds?: number;
+}
+
+export interface ArtifactLimits {
+  maxConcurrentDownloads?: number;
+  maxUploadBytes?: number;
+}
+
+/** Setting name (file key), environment variable, and where the value goes. */
+const LIMITS: ReadonlyArray<readonly [group: 'opamp' | 'artifacts', key: string, env: string]> = [
+  ['opamp', 'maxConnections', 'RINGMASTER_OPAMP_MAX_CONNECTIONS'],
+  ['opamp', 'maxAgents', 'RINGMASTER_OPAMP_MAX_AGENTS'],
+  ['opamp', 'maxMessageBytes', 'RINGMASTER_OPAMP_MAX_MESSAGE_BYTES'],
+  ['opamp', 'messagesPerSecond', 'RINGMASTER_OPAMP_MESSAGES_PER_SECOND'],
+  ['opamp', 'burst', 'RINGMASTER_OPAMP_BURST'],
+  ['opamp', 'heartbeatIntervalSeconds', 'RINGMASTER_OPAMP_HEARTBEAT_INTERVAL_SECONDS'],
+  ['artifacts', 'maxConcurrentDownloads', 'RINGMASTER_ARTIFACTS_MAX_CONCURRENT_DOWNLOADS'],
+  ['artifacts', 'maxUploadBytes', 'RINGMASTER_ARTIFACTS_MAX_UPLOAD_BYTES'],
+];
+
+/** Positive whole-number limits from the environment or the file (`opamp.maxConnections`, …). */
+function readLimits(pick: Pick): { opamp: OpampLimits; artifacts: ArtifactLimits } {
+  const out = { opamp: {} as Record<string, number>, artifacts: {} as Record<string, number> };
+  for (const [group, key, envName] of LIMITS) {
+    const text = pick(undefined, envName, `${group}.${key}`);
+    if (text === undefined) continue;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${group}.${key} (${envName}) "${text}" must be a positive whole number`);
+    out[group][key] = value;
+  }
+  return out;
 }
 
 export interface GitServeConfig {
@@ -98,6 +141,11 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   const tlsKey = pick(flags.tlsKey, 'RINGMASTER_TLS_KEY', 'tls.keyFile');
   const clientCa = pick(flags.tlsClientCa, 'RINGMASTER_TLS_CLIENT_CA', 'tls.clientCaFile');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS needs both a certificate and a key: pass --tls-cert and --tls-key together');
+  for (const [file, what] of [[tlsCert, '--tls-cert'], [tlsKey, '--tls-key'], [clientCa, '--tls-client-ca']] as const) {
+    if (file !== undefined) readable(file, what);
+  }
+  const logLevel = pick(flags.logLevel, 'RINGMASTER_LOG_LEVEL', 'logLevel') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   const publicUrl = pick(flags.publicUrl, 'RINGMASTER_PUBLIC_URL', 'publicUrl');
   if (publicUrl !== undefined && !isHttpUrl(publicUrl)) throw new ConfigError(`public URL "${publicUrl}" is not an absolute http(s) URL`);
   const githubSecret = secret(env, 'RINGMASTER_WEBHOOK_SECRET');
@@ -114,8 +162,9 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     adminTokens: tokenList(env, 'RINGMASTER_ADMIN_TOKENS'),
     downloadTokens: tokenList(env, 'RINGMASTER_DOWNLOAD_TOKENS'),
     apiTokens: tokenList(env, 'RINGMASTER_API_TOKENS'),
-    logLevel: pick(flags.logLevel, 'RINGMASTER_LOG_LEVEL', 'logLevel') ?? 'info',
+    logLevel,
     warmupMs: nonNegativeDuration(pick(flags.warmup, 'RINGMASTER_WARMUP', 'warmup') ?? '60s', 'warm-up (--warmup)'),
+    ...readLimits(pick),
   };
 }
 
@@ -178,6 +227,16 @@ function duration(text: string, what: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) throw new ConfigError(`${what} "${text}" is not a positive duration such as 10s, 5m or 1h30m`);
   return ms;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function readable(file: string, what: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    throw new ConfigError(`${what} ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function nonNegativeDuration(text: string, what: string): number {

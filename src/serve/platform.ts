@@ -78,7 +78,7 @@ export async function startPlatform(config: ServeConfig, options: StartServerOpt
     ...(config.tls?.clientCaFile ? { tls: { certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.clientCaFile, requestClientCert: true } } : {}),
     publicBaseUrl: publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`,
     ...(config.downloadTokens[0] ? { downloadHeaders: { Authorization: `Bearer ${config.downloadTokens[0]}` } } : {}),
-    ...options.opamp, clock, logger: logger.child({ component: 'opamp' }),
+    ...config.opamp, ...options.opamp, clock, logger: logger.child({ component: 'opamp' }),
   }));
   const store = createArtifactStore({ root: config.packagesDir, logger: logger.child({ component: 'artifacts' }) });
   const events = createEventLog();
@@ -90,7 +90,7 @@ export async function startPlatform(config: ServeConfig, options: StartServerOpt
     healthHandler({ ready: () => readiness(parts.ready()) }),
     metricsHandler(metrics.registry, { tokens: config.apiTokens }),
     ...parts.handlers,
-    createArtifactHandler({ store, adminTokens: config.adminTokens, downloadTokens: config.downloadTokens, logger: logger.child({ component: 'artifacts' }) }),
+    createArtifactHandler({ store, adminTokens: config.adminTokens, downloadTokens: config.downloadTokens, ...config.artifacts, logger: logger.child({ component: 'artifacts' }) }),
     (req, res) => opamp.handleRequest(req, res),
     createApiHandler({ view, tokens: config.apiTokens, logger: logger.child({ component: 'api' }) }),
     createDashboardHandler({ view, tokens: config.apiTokens }),

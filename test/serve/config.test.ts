@@ -48,6 +48,19 @@ describe('resolveServeConfig', () => {
     expect(() => resolveServeConfig(flags, env)).toThrow(message);
   });
 
+  it('takes OpAMP and artifact limits from the environment or the file, as positive whole numbers', () => {
+    const cfg = file('limits.yaml', 'opamp:\n  maxConnections: 25000\nartifacts:\n  maxConcurrentDownloads: 8\n');
+    const c = resolveServeConfig({ git: 'x', config: cfg }, { RINGMASTER_OPAMP_MAX_AGENTS: '150000' });
+    expect(c.opamp).toEqual({ maxConnections: 25000, maxAgents: 150000 });
+    expect(c.artifacts).toEqual({ maxConcurrentDownloads: 8 });
+    expect(() => resolveServeConfig({ git: 'x' }, { RINGMASTER_OPAMP_BURST: '-3' })).toThrow('opamp.burst (RINGMASTER_OPAMP_BURST) "-3" must be a positive whole number');
+  });
+
+  it('checks TLS files and the log level before anything starts', () => {
+    expect(() => resolveServeConfig({ git: 'x', tlsCert: '/no/cert.pem', tlsKey: '/no/key.pem' }, {})).toThrow('--tls-cert /no/cert.pem cannot be read: ENOENT');
+    expect(() => resolveServeConfig({ git: 'x', logLevel: 'loud' }, {})).toThrow('log level "loud" is not one of trace, debug, info, warn, error, fatal, silent');
+  });
+
   it('points at file:line:col for a broken config file', () => {
     const cfg = file('bad.yaml', 'git:\n  url: a\n  url: b\n');
     expect(() => resolveServeConfig({ config: cfg }, {})).toThrow(/bad\.yaml:3:3: .*[Mm]ap keys must be unique/);
