@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { readLimitedBody } from './read-limited-body.ts';
-import { authenticateWebhook, webhookEvent, type WebhookProvider } from './verify-git-webhook.ts';
+import { checkWebhookHeaders, verifyGithubBody, webhookEvent, type WebhookProvider } from './verify-git-webhook.ts';
 
 /** What a push said; both fields are optional because providers and test pings vary. */
 export interface GitPushInfo {
@@ -68,9 +68,12 @@ function pushInfo(provider: WebhookProvider, payload: Record<string, unknown>): 
 
 /**
  * Creates the handler. It returns `false` for any other path (so the caller can route on),
- * `true` when it took the request. Answers: 405 non-POST, 413 body over the limit, 401 no
- * valid GitHub signature or GitLab token (no `onPush`), 200 for `ping`, 400 for a body that
- * is not a JSON object, 202 for an accepted push (or an ignored event).
+ * `true` when it took the request. Answers: 405 non-POST; 401 without reading the body when
+ * the headers carry no GitHub signature and no valid GitLab token (for a configured
+ * provider); 413 body over the limit; 401 for a GitHub signature that does not match the
+ * body (never `onPush`); 200 for `ping`, 400 for a body that is not a JSON object, 202 for
+ * an accepted push (or an ignored event). Answers sent with the body unread (405, 413, the
+ * header-only 401) close the connection.
  */
 export function createGitWebhookHandler(options: GitWebhookOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const path = options.path ?? '/hooks/git';
@@ -81,17 +84,23 @@ export function createGitWebhookHandler(options: GitWebhookOptions): (req: Incom
   const secrets = { ...(options.githubSecret ? { githubSecret: options.githubSecret } : {}), ...(options.gitlabToken ? { gitlabToken: options.gitlabToken } : {}) };
   if (!secrets.githubSecret && !secrets.gitlabToken) logger.warn('no webhook secret configured: every webhook request will be refused (401)');
 
+  const refuse = (req: IncomingMessage, res: ServerResponse, headers: Record<string, string> = {}): void => {
+    logger.warn({ remote: req.socket.remoteAddress }, 'webhook refused: no valid signature or token');
+    reply(res, 401, { error: 'missing or invalid webhook signature or token' }, headers);
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const check = checkWebhookHeaders(req.headers, secrets);
+    // No credentials in the headers: answer before reading a byte of the body, and close the
+    // connection so Node does not drain (read) the rest of it for keep-alive.
+    if (check.outcome === 'refused') return refuse(req, res, { connection: 'close' });
     const read = await readLimitedBody(req, maxBodyBytes);
     if (!read.ok) {
       if (read.reason === 'too-large') logger.warn({ maxBodyBytes }, 'webhook body over the limit');
       return reply(res, 413, { error: `body exceeds ${maxBodyBytes} bytes` }, { connection: 'close' });
     }
-    const provider = authenticateWebhook(req.headers, read.body, secrets);
-    if (provider === undefined) {
-      logger.warn({ remote: req.socket.remoteAddress }, 'webhook refused: no valid signature or token');
-      return reply(res, 401, { error: 'missing or invalid webhook signature or token' });
-    }
+    if (check.outcome === 'needs-body' && !verifyGithubBody(check.signature, check.secret, read.body)) return refuse(req, res);
+    const provider = check.provider;
     const event = webhookEvent(req.headers, provider);
     if (provider === 'github' && event === 'ping') return reply(res, 200, { ok: true, event: 'ping' });
     const payload = parsePayload(req, read.body);
@@ -111,8 +120,8 @@ export function createGitWebhookHandler(options: GitWebhookOptions): (req: Incom
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return false;
     if (req.method !== 'POST') {
-      req.resume();
-      reply(res, 405, { error: 'use POST' }, { allow: 'POST' });
+      // Unauthenticated: never read (drain) a body here either.
+      reply(res, 405, { error: 'use POST' }, { allow: 'POST', connection: 'close' });
       return true;
     }
     handle(req, res).catch((err: unknown) => {

@@ -1,7 +1,8 @@
 /**
  * Authenticates push webhooks. GitHub signs the raw body (`X-Hub-Signature-256:
  * sha256=<hex HMAC-SHA256>`); GitLab sends a shared token (`X-Gitlab-Token`). Both are
- * compared in constant time; neither secret is ever logged.
+ * compared in constant time; neither secret is ever logged. The headers are checked first,
+ * so a request that cannot authenticate is refused before its body is read.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -31,17 +32,34 @@ export function githubSignature(secret: string, body: Buffer): string {
 }
 
 /**
- * Which provider the request authenticated as, or undefined (answer 401). A request is
- * checked only against the providers that have a secret configured.
+ * What the headers alone say about a request, decided before a single body byte is read:
+ * - `refused`: neither a GitLab token nor a GitHub signature for a configured provider, or a
+ *   wrong GitLab token (and no GitHub signature to try instead): answer 401 at once;
+ * - `authenticated`: the GitLab token matched (GitLab does not sign the body);
+ * - `needs-body`: a GitHub signature is present; read the body (within the limit) and check
+ *   it with `verifyGithubBody`.
  */
-export function authenticateWebhook(headers: IncomingHttpHeaders, body: Buffer, secrets: WebhookSecrets): WebhookProvider | undefined {
-  const signature = header(headers, 'x-hub-signature-256');
-  if (secrets.githubSecret && signature !== undefined && safeEqual(signature.toLowerCase(), githubSignature(secrets.githubSecret, body))) {
-    return 'github';
-  }
+export type WebhookHeaderCheck =
+  | { outcome: 'refused' }
+  | { outcome: 'authenticated'; provider: 'gitlab' }
+  | { outcome: 'needs-body'; provider: 'github'; signature: string; secret: string };
+
+/**
+ * Checks the authentication headers against the configured secrets only (a provider with no
+ * secret never authenticates). A valid GitLab token wins; otherwise a GitHub signature
+ * header defers to the body.
+ */
+export function checkWebhookHeaders(headers: IncomingHttpHeaders, secrets: WebhookSecrets): WebhookHeaderCheck {
   const token = header(headers, 'x-gitlab-token');
-  if (secrets.gitlabToken && token !== undefined && safeEqual(token, secrets.gitlabToken)) return 'gitlab';
-  return undefined;
+  if (secrets.gitlabToken && token !== undefined && safeEqual(token, secrets.gitlabToken)) return { outcome: 'authenticated', provider: 'gitlab' };
+  const signature = header(headers, 'x-hub-signature-256');
+  if (secrets.githubSecret && signature !== undefined) return { outcome: 'needs-body', provider: 'github', signature, secret: secrets.githubSecret };
+  return { outcome: 'refused' };
+}
+
+/** True when `signature` (`sha256=<hex>`, any case) is GitHub's HMAC of `body` under `secret`. */
+export function verifyGithubBody(signature: string, secret: string, body: Buffer): boolean {
+  return safeEqual(signature.toLowerCase(), githubSignature(secret, body));
 }
 
 /** The event name the provider sent (`push`, `ping`, `Push Hook`, …), if any. */

@@ -123,7 +123,7 @@ describe('git push webhook', () => {
         controller.close();
       },
     });
-    const streamed = await fetch(`${base}/hooks/git`, { method: 'POST', body: stream, duplex: 'half', headers: { 'x-github-event': 'push' } } as RequestInit);
+    const streamed = await fetch(`${base}/hooks/git`, { method: 'POST', body: stream, duplex: 'half', headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign('') } } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(pushes).toEqual([]);
   });
@@ -135,7 +135,7 @@ describe('git push webhook', () => {
     socket.on('data', (chunk) => (received += String(chunk)));
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.on('error', () => undefined);
-    socket.write(`POST /hooks/git HTTP/1.1\r\nHost: x\r\nContent-Length: ${100 * 1024 * 1024}\r\nX-GitHub-Event: push\r\n\r\n${'z'.repeat(1000)}`);
+    socket.write(`POST /hooks/git HTTP/1.1\r\nHost: x\r\nContent-Length: ${100 * 1024 * 1024}\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: ${sign('')}\r\n\r\n${'z'.repeat(1000)}`);
     await closed; // the server hangs up; it does not wait for the other 100 MB
     expect(received).toMatch(/^HTTP\/1\.1 413 /);
     expect(pushes).toEqual([]);
