@@ -3,7 +3,7 @@
  * processes) to Ringmaster's OpAMP server running alone in its own process, and reads that
  * process: RSS and heap per agent after a forced GC (and the least-squares slope over the
  * sizes, which is what projects to 100,000 agents), the time to admit them all (every
- * agent online and both of its first messages answered), and the server CPU time per
+ * agent online and every message it sent answered), and the server CPU time per
  * admission (upgrade + first full report + the full report the server asks for again).
  *
  * Two status sizes: "idle" agents with a small description (~400 bytes on the wire) and
@@ -12,7 +12,8 @@
  * and a bare `ws` echo server with the same fleet as the same-run baseline.
  */
 import { fitLine, median, verdict } from './lib/fit.ts';
-import { pollUntil, sleep } from './lib/poll.ts';
+import { waitAdmitted } from './lib/admission.ts';
+import { sleep } from './lib/poll.ts';
 import { benchSize, bySize } from './lib/size.ts';
 import { startTarget } from './lib/target-client.ts';
 import { startFleet } from './fleet/fleet.ts';
@@ -50,15 +51,13 @@ const variants: Variant[] = [
 export async function measureAdmission(agents: number, variant: Variant): Promise<Point> {
   const spec = variant.kind === 'opamp' ? { kind: 'opamp' as const, options: { maxConnections: 19_900, maxAgents: 200_000, heartbeatIntervalSeconds: 30 } } : { kind: 'ws-echo' as const };
   const target = await startTarget(spec, variant.execArgv);
-  // The OpAMP server answers twice per admission (it asks a new agent for its full state again).
-  const messages = variant.kind === 'opamp' ? 2 * agents : agents;
   try {
     await sleep(200);
     const base = await target.sample({ gc: true });
     const started = performance.now();
     const fleet = await startFleet({ agents, endpoint: target.url.replace(/^http/, 'ws'), statusBytes: variant.statusBytes, heartbeatMs: 30_000, agentsPerProcess: 5000, connectBatch: 200 });
     try {
-      const admitted = await pollUntil(`${agents} agents admitted`, () => target.sample(), (s) => s.agentsOnline >= agents && s.messagesIn >= messages, 600_000);
+      const admitted = await waitAdmitted(target, fleet, agents, 600_000);
       const admitMs = performance.now() - started;
       await sleep(500);
       const after = await target.sample({ gc: true });

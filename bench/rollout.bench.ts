@@ -7,7 +7,9 @@
  * tells the server. Measured from the moment the push has landed: when every ring-0 agent
  * holds its offer (target ≤ 1 s), when every agent has installed (target ≤ 20 s), and the
  * spread of install times (p50 / p99 / p100; the last 1% should take ≤ 20% of the total).
- * Agents download the artifact for real (SHA-256 checked) and install instantly.
+ * Agents download the artifact for real (SHA-256 checked) and install instantly. The
+ * server runs with its defaults; `RINGMASTER_OPAMP_*` / `RINGMASTER_ARTIFACTS_*` limits set
+ * in the environment are passed on (e.g. `RINGMASTER_ARTIFACTS_MAX_CONCURRENT_DOWNLOADS`).
  */
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
@@ -89,6 +91,11 @@ async function notifyPush(url: string, after: string): Promise<void> {
   if (!response.ok) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
 }
 
+/** `RINGMASTER_OPAMP_*` and `RINGMASTER_ARTIFACTS_*` limits of this environment, passed on to the server. */
+function serverSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => /^RINGMASTER_(OPAMP|ARTIFACTS)_/.test(entry[0]) && entry[1] !== undefined));
+}
+
 /** One fresh world, server and fleet; one rollout. */
 export async function measureRollout(agents: number): Promise<Reading> {
   const world = await createWorld(64 * 1024);
@@ -101,7 +108,7 @@ export async function measureRollout(agents: number): Promise<Reading> {
   };
   try {
     const ready = serve.next('ready', 60_000);
-    serve.send({ type: 'start', flags: { git: world.bare, listen: '127.0.0.1:0', dataDir: join(world.root, 'data'), packagesDir: world.packagesDir }, env: { RINGMASTER_WEBHOOK_SECRET: secret } });
+    serve.send({ type: 'start', flags: { git: world.bare, listen: '127.0.0.1:0', dataDir: join(world.root, 'data'), packagesDir: world.packagesDir }, env: { ...serverSettings(), RINGMASTER_WEBHOOK_SECRET: secret } });
     const { url } = await ready;
     await pollUntil('first reconcile', read, (r) => r.ready, 60_000);
     const fleet = await startFleet({ agents, endpoint: `${url.replace(/^http/, 'ws')}/v1/opamp`, agentsPerProcess: 5000, connectBatch: 200, seed });
@@ -154,7 +161,7 @@ export async function run(): Promise<BenchResult> {
     verdict('push → fleet complete', median(pick((r) => r.completeMs)), 20_000, ' ms'),
     verdict('last 1% share of the total', median(pick((r) => r.lastPercentShare)), 0.2, ''),
     ...readings.map((r, i) => `run ${i + 1} per ring (agents: first offer → last offer → last install, ms after the push): ${r.rings.map((t) => `ring ${t.ring} (${t.agents}): ${t.firstOfferMs} → ${t.lastOfferMs} → ${t.lastInstallMs}`).join('; ')}`),
-    `${agents} WebSocket agents (${readings[0]?.ring0Agents ?? 0} in ring 0), 64 KiB artifact downloaded for real, instant installs; production controller timings; the server alone in its process`,
+    `${agents} WebSocket agents (${readings[0]?.ring0Agents ?? 0} in ring 0), 64 KiB artifact downloaded for real, instant installs; production controller timings; the server alone in its process; settings passed: ${JSON.stringify(serverSettings())}`,
   ];
   const result: BenchResult & { size: string; readings: Reading[] } = { name: 'rollout', runs, metrics, notes, size, readings };
   return result;

@@ -9,7 +9,8 @@
  * run (it would otherwise hold each agent to 10 messages per second, by design).
  */
 import { median, verdict } from './lib/fit.ts';
-import { pollUntil, sleep } from './lib/poll.ts';
+import { waitAdmitted } from './lib/admission.ts';
+import { sleep } from './lib/poll.ts';
 import { benchSize, bySize } from './lib/size.ts';
 import { startTarget } from './lib/target-client.ts';
 import type { TargetSpec } from './lib/target-client.ts';
@@ -32,8 +33,7 @@ export async function measureFlood(spec: TargetSpec, mode: Exclude<FloodMode, 'o
   try {
     const fleet = await startFleet({ agents: connections, agentsPerProcess: connections / 2, endpoint: target.url.replace(/^http/, 'ws'), statusBytes: 5 * 1024, heartbeatMs: 3_600_000 });
     try {
-      const admitted = spec.kind === 'opamp' ? 2 * connections : connections;
-      await pollUntil('flood fleet admitted', () => target.sample(), (s) => s.agentsOnline >= connections && s.messagesIn >= admitted, 60_000);
+      await waitAdmitted(target, fleet, connections, 60_000);
       fleet.flood(mode);
       await sleep(Math.min(1000, windowMs / 2)); // warm-up: JIT, buffers
       const start = await target.sample();
