@@ -43,7 +43,9 @@ describe('agent: connections', () => {
     expect(gets).toHaveLength(2);
     expect(gets[0]?.headers.range).toBeUndefined();
     expect(gets[1]?.headers.range).toMatch(/^bytes=[1-9]\d*-$/);
-    expect(gets[1]?.headers.authorization).toBe('Bearer dl-secret-token');
+    // The artifact-store token is a credential for Ringmaster's own store only: another
+    // host (this file server) never receives it, on the first request or the resumed one.
+    expect(gets.map((g) => g.headers.authorization)).toEqual([undefined, undefined]);
     expect((await readIfExists(host.binary))?.equals(bytes)).toBe(true);
     expect((await host.running())?.version).toBe('1.7.0');
   });
