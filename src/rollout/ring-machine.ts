@@ -94,7 +94,9 @@ function progress(ring: Ring, gates: ResolvedRingGates, status: RingStatus, tall
 
 function succeed(ring: Ring, gates: ResolvedRingGates, status: RingStatus, tally: RingTally, ctx: RingMachineContext): RingStatus {
   const succeededAt = formatTime(ctx.now);
-  const done = `${tally.finished - tally.failures}/${tally.eligible} healthy`;
+  // Agents held by a failed dependency do not block success, but the event still names them.
+  const held = status.counts.waiting > 0 ? `, ${status.counts.waiting} waiting on requires` : '';
+  const done = `${tally.finished - tally.failures}/${tally.eligible} healthy${held}`;
   if (gates.bakeMs === 0) {
     emit(ctx, ring, 'RingSucceeded', 'Normal', `ring ${ring.name} succeeded (${done})`);
     return { ...status, phase: 'Succeeded', succeededAt };

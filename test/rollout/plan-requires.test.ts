@@ -145,6 +145,7 @@ describe('requires: the dependent follows the required package ring by ring', ()
     expect(placement(second)!.reason).toMatch(/^otelcol-custom 1\.5\.0 install failed: boom/);
     const third = replan({ policies, releases, agents: [failedOn(fleet[0]!, r15), withInstalled(withInstalled(fleet[1]!, r15), addon), withInstalled(withInstalled(fleet[2]!, r15), addon)], now: T0 + 2 * MIN }, second);
     expect(third.statuses['addon']!.phase).toBe('Succeeded');
+    expect(third.events.map((e) => e.message)).toContain('ring all succeeded (2/2 healthy, 1 waiting on requires)');
     expect(addonCounts(third)).toMatchObject({ targeted: 3, healthy: 2, waiting: 1 });
     expect(offeredVersions(third, ADDON)).toEqual({ a: undefined, b: '0.2.0', c: '0.2.0' });
     // The collector is fixed on a: the addon follows, unpaced, in the finished ring.
