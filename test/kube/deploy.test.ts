@@ -115,7 +115,7 @@ describe(`deploy/ (${how})`, () => {
       onStartedLeading: () => undefined, onStoppedLeading: () => undefined,
       collectAggregate: () => ({ agents: 0, counts: {} }),
     });
-    const controller = createController({ source: mode.source, statusWriter: mode.statusWriter, fleet: { agents: () => [], onChange: () => () => undefined }, offers: { setOffers: () => undefined }, logic: controllerLogic, clock: { now: () => Date.now() }, logger: silent, onReconciled: (i) => mode.onReconciled(i) });
+    const controller = createController({ source: mode.source, statusWriter: mode.statusWriter, fleet: { agents: () => [], onChange: () => () => undefined }, offers: { setOffers: () => undefined }, logic: controllerLogic, clock: { now: () => Date.now() }, logger: silent, warmupMs: 0, onReconciled: (i) => mode.onReconciled(i) });
     try {
       await mode.start();
       await eventually(() => mode.leader.isLeader(), 'leading');

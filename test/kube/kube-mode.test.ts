@@ -49,7 +49,7 @@ describe('kube mode: two replicas, one leader', () => {
     const sink: OfferSink = { setOffers: (o) => void offers.push([...o]) };
     let controller: Controller | undefined;
     let term: Promise<void> = Promise.resolve();
-    const make = (): Controller => createController({ source: mode.source, statusWriter: mode.statusWriter, fleet, offers: sink, logic: controllerLogic, clock: { now: () => Date.now() }, logger: silent, onReconciled: (info) => mode.onReconciled(info) });
+    const make = (): Controller => createController({ source: mode.source, statusWriter: mode.statusWriter, fleet, offers: sink, logic: controllerLogic, clock: { now: () => Date.now() }, logger: silent, warmupMs: 0, onReconciled: (info) => mode.onReconciled(info) });
     const mode: KubeMode = createKubeMode({
       kubeConfig: s.kubeConfig('rings'), identity, logger: silent,
       election: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 },

@@ -103,7 +103,7 @@ describe.skipIf(!realAssets())('real kube-apiserver', () => {
       onStartedLeading: () => undefined, onStoppedLeading: () => undefined,
       collectAggregate: () => ({ agents: 0, counts: {} }),
     });
-    const controller = createController({ source: mode.source, statusWriter: mode.statusWriter, fleet: { agents: () => [], onChange: () => () => undefined }, offers: { setOffers: () => undefined }, logic: controllerLogic, clock: { now: () => Date.now() }, logger, onReconciled: (i) => mode.onReconciled(i) });
+    const controller = createController({ source: mode.source, statusWriter: mode.statusWriter, fleet: { agents: () => [], onChange: () => () => undefined }, offers: { setOffers: () => undefined }, logic: controllerLogic, clock: { now: () => Date.now() }, logger, warmupMs: 0, onReconciled: (i) => mode.onReconciled(i) });
     try {
       await mode.start();
       const deadline = Date.now() + 20_000;
