@@ -8,8 +8,9 @@
  * holds its offer (target ≤ 1 s), when every agent has installed (target ≤ 20 s), and the
  * spread of install times (p50 / p99 / p100; the last 1% should take ≤ 20% of the total).
  * Agents download the artifact for real (SHA-256 checked) and install instantly. The
- * server runs with its defaults; `RINGMASTER_OPAMP_*` / `RINGMASTER_ARTIFACTS_*` limits set
- * in the environment are passed on (e.g. `RINGMASTER_ARTIFACTS_MAX_CONCURRENT_DOWNLOADS`).
+ * server runs with its defaults except a 5 s post-start warm-up (the commit waits for its
+ * end); `RINGMASTER_OPAMP_*` / `RINGMASTER_ARTIFACTS_*` / `RINGMASTER_WARMUP` set in the
+ * environment are passed on (e.g. `RINGMASTER_ARTIFACTS_MAX_CONCURRENT_DOWNLOADS`).
  */
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
@@ -91,10 +92,16 @@ async function notifyPush(url: string, after: string): Promise<void> {
   if (!response.ok) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
 }
 
-/** `RINGMASTER_OPAMP_*` and `RINGMASTER_ARTIFACTS_*` limits of this environment, passed on to the server. */
+/** `RINGMASTER_OPAMP_*`, `RINGMASTER_ARTIFACTS_*` and `RINGMASTER_WARMUP` of this environment, passed on to the server. */
 function serverSettings(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => /^RINGMASTER_(OPAMP|ARTIFACTS)_/.test(entry[0]) && entry[1] !== undefined));
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => /^RINGMASTER_(OPAMP_|ARTIFACTS_|WARMUP$)/.test(entry[0]) && entry[1] !== undefined));
 }
+
+/**
+ * The controller's post-start warm-up (default 60 s) protects a restart mid-rollout; this
+ * fleet is fresh, so a short one keeps the run short. The commit waits until it is over.
+ */
+const warmup = '5s';
 
 /** One fresh world, server and fleet; one rollout. */
 export async function measureRollout(agents: number): Promise<Reading> {
@@ -108,12 +115,14 @@ export async function measureRollout(agents: number): Promise<Reading> {
   };
   try {
     const ready = serve.next('ready', 60_000);
-    serve.send({ type: 'start', flags: { git: world.bare, listen: '127.0.0.1:0', dataDir: join(world.root, 'data'), packagesDir: world.packagesDir }, env: { ...serverSettings(), RINGMASTER_WEBHOOK_SECRET: secret } });
+    serve.send({ type: 'start', flags: { git: world.bare, listen: '127.0.0.1:0', dataDir: join(world.root, 'data'), packagesDir: world.packagesDir }, env: { RINGMASTER_WARMUP: warmup, ...serverSettings(), RINGMASTER_WEBHOOK_SECRET: secret } });
     const { url } = await ready;
     await pollUntil('first reconcile', read, (r) => r.ready, 60_000);
     const fleet = await startFleet({ agents, endpoint: `${url.replace(/^http/, 'ws')}/v1/opamp`, agentsPerProcess: 5000, connectBatch: 200, seed });
     try {
       await pollUntil(`${agents} agents online`, read, (r) => r.agentsOnline >= agents, 300_000);
+      // After a start the controller only follows for its warm-up; the rollout starts after it.
+      await pollUntil('controller warm-up over', read, (r) => !r.warmingUp, 300_000);
       await sleep(1000);
       const commit = await world.commitPolicy();
       const pushed = now();

@@ -12,10 +12,12 @@ import type { FromServe, ToServe } from './serve-protocol.ts';
 
 const tell = (message: FromServe): void => void process.send?.(message);
 let server: RunningServer | undefined;
+let warmupMs = 60_000;
 
 async function handle(message: ToServe): Promise<void> {
   if (message.type === 'start') {
     const config = resolveServeConfig(message.flags, message.env);
+    warmupMs = config.warmupMs ?? warmupMs;
     server = await startServer(config, { logger: pino({ level: 'silent' }) });
     tell({ type: 'ready', url: server.url });
   } else if (message.type === 'read') {
@@ -24,7 +26,7 @@ async function handle(message: ToServe): Promise<void> {
     tell({
       type: 'read',
       reading: {
-        ready: state?.good !== undefined, agentsOnline: server?.opamp.stats().agentsOnline ?? 0,
+        ready: state?.good !== undefined, warmingUp: state?.startedAt === undefined || Date.now() < state.startedAt + warmupMs, agentsOnline: server?.opamp.stats().agentsOnline ?? 0,
         ...(state?.good ? { revision: state.good.revision } : {}),
         ...(state?.statuses[benchPolicy] ? { phase: state.statuses[benchPolicy].phase } : {}),
         cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage().rss,

@@ -6,6 +6,8 @@
 export interface ServeReading {
   /** The controller loaded a good revision. */
   ready: boolean;
+  /** The controller is still in its post-start warm-up (phases do not move yet). */
+  warmingUp: boolean;
   revision?: string;
   agentsOnline: number;
   /** Phase of the benchmark policy's status, when written. */
