@@ -66,7 +66,10 @@ export async function openStoredFile(store: StoreLocation, file: FileCoordinates
     await handle.close();
     throw err;
   }
-  return { entry, stream: handle.createReadStream(range ? { start: range.start, end: range.end } : {}) };
+  // Larger reads than the 64 KiB default: fewer syscalls per file (1 MiB measured faster at
+  // every concurrency in bench/downloads); 256 KiB bounds what each download may buffer.
+  const highWaterMark = 256 * 1024;
+  return { entry, stream: handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark } : { highWaterMark }) };
 }
 
 /** Every version's manifest (of one package when given): by package name, newest version first. */

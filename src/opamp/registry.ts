@@ -71,13 +71,22 @@ export function applyReport(record: AgentRecord, message: AgentToServer, now: nu
 }
 
 function applyDescription(record: AgentRecord, attributes: Record<string, string>): boolean {
-  const before = JSON.stringify(record.attributes);
+  // Agents resend the same description often; comparing key by key (and keeping the old
+  // object) is far cheaper than serialising both on every report.
+  if (sameAttributes(record.attributes, attributes)) return false;
   record.attributes = attributes;
   const os = attributes['os.type'];
   const arch = attributes['host.arch'];
   if (os !== undefined && arch !== undefined) record.platform = { os, arch };
   else delete record.platform;
-  return before !== JSON.stringify(attributes);
+  return true;
+}
+
+function sameAttributes(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key] || !(key in b)) return false;
+  return true;
 }
 
 function applyHealth(record: AgentRecord, health: ComponentHealth, now: number): boolean {
@@ -142,10 +151,17 @@ export function toObservation(record: AgentRecord): AgentObservation {
     acceptsPackages: acceptsPackages(record),
     online: record.online,
     lastSeen: record.lastSeen,
-    packages: structuredClone(record.packages),
+    packages: copyEntries(record.packages),
   };
   if (record.platform !== undefined) observation.platform = { ...record.platform };
   if (record.health !== undefined) observation.health = { ...record.health };
-  if (Object.keys(record.delivered).length > 0) observation.delivered = structuredClone(record.delivered);
+  if (Object.keys(record.delivered).length > 0) observation.delivered = copyEntries(record.delivered);
   return observation;
+}
+
+/** A copy one level deep: the entries (package statuses, deliveries) hold only primitives. */
+function copyEntries<T extends object>(entries: Readonly<Record<string, T>>): Record<string, T> {
+  const copy: Record<string, T> = {};
+  for (const key of Object.keys(entries)) copy[key] = { ...(entries[key] as T) };
+  return copy;
 }

@@ -31,14 +31,52 @@ export function positioner(policy: string): (uid: string) => number {
   const scratch = sha256.create();
   const digest = new Uint8Array(32);
   let buffer = new Uint8Array(64);
+  const known = memoFor(policy);
   return (uid) => {
+    const hit = known.get(uid);
+    if (hit !== undefined) return hit;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     if (buffer.length < uid.length * 3) buffer = new Uint8Array(uid.length * 3);
     const { written } = encoder.encodeInto(uid, buffer);
     base._cloneInto(scratch).update(buffer.subarray(0, written)).digestInto(digest);
     const word = ((digest[0] as number) << 24) | ((digest[1] as number) << 16) | ((digest[2] as number) << 8) | (digest[3] as number);
-    return (word >>> 0) / TWO_POW_32;
+    const position = (word >>> 0) / TWO_POW_32;
+    remember(known, uid, position);
+    return position;
   };
+}
+
+/**
+ * Positions already computed, per policy. A position depends on nothing but (policy, uid),
+ * so remembering it cannot change any result; it spares the SHA-256 — most of a plan's
+ * cost — when the controller plans the same fleet again. Bounded: past `memoLimit`
+ * positions in all, everything is forgotten and recomputed on demand.
+ */
+const memo = new Map<string, Map<string, number>>();
+let memoSize = 0;
+let memoLimit = 2_000_000;
+
+function memoFor(policy: string): Map<string, number> {
+  let known = memo.get(policy);
+  if (known === undefined) memo.set(policy, (known = new Map()));
+  return known;
+}
+
+function remember(known: Map<string, number>, uid: string, position: number): void {
+  if (memoSize >= memoLimit) clearMembershipMemo();
+  known.set(uid, position);
+  memoSize++;
+}
+
+/** Forgets every remembered position (benchmarks measure the cold cost with it). */
+export function clearMembershipMemo(): void {
+  for (const positions of memo.values()) positions.clear();
+  memoSize = 0;
+}
+
+/** Sets how many positions are remembered in all (default 2,000,000, about 150 MiB). */
+export function setMembershipMemoLimit(limit: number): void {
+  memoLimit = Math.max(0, Math.floor(limit));
 }
 
 /** A ring's membership test, prepared once per plan. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { assignRing as assignCompiled, compileRings, membershipPosition, positioner } from '../../src/rollout/bucket.ts';
+import { assignRing as assignCompiled, clearMembershipMemo, compileRings, membershipPosition, positioner, setMembershipMemoLimit } from '../../src/rollout/bucket.ts';
 import type { Ring } from '../../src/manifests/types.ts';
 
 const assignRing = (rings: Ring[], position: number, attrs: Record<string, string>): number => assignCompiled(compileRings(rings), position, attrs);
@@ -16,6 +16,23 @@ describe('membershipPosition', () => {
     for (const uid of ['short', 'ü'.repeat(40), 'x'.repeat(300), '🙂-uid', 'short']) {
       const digest = createHash('sha256').update(`pölicy\u0000${uid}`).digest();
       expect(position(uid)).toBe(digest.readUInt32BE(0) / 2 ** 32);
+    }
+  });
+
+  it('remembers positions across plans without changing any, and forgets past its limit', () => {
+    const reference = (policy: string, uid: string): number => createHash('sha256').update(`${policy}\u0000${uid}`).digest().readUInt32BE(0) / 2 ** 32;
+    const uids = Array.from({ length: 50 }, (_, i) => `memo-${i}`);
+    for (let round = 0; round < 3; round++) {
+      if (round === 2) clearMembershipMemo(); // forgotten: computed again, the same
+      const position = positioner('memo-policy'); // a new plan each round: remembered values come back
+      for (const uid of uids) expect(position(uid)).toBe(reference('memo-policy', uid));
+    }
+    try {
+      setMembershipMemoLimit(7); // forces the memo to be forgotten many times over
+      const position = positioner('memo-policy-2');
+      for (const uid of [...uids, ...uids]) expect(position(uid)).toBe(reference('memo-policy-2', uid));
+    } finally {
+      setMembershipMemoLimit(2_000_000);
     }
   });
 
