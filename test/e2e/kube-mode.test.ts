@@ -26,13 +26,7 @@ afterEach(async () => {
 
 describe('serve --kube end to end (fake API server speaking the real protocol, real agents)', { timeout: 120_000 }, () => {
   it('reads the custom resources, rolls out ring by ring, writes .status; approval is a kubectl patch', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'rm-kube-e2e-'));
-    cleanup.push(() => rm(root, { recursive: true, force: true }));
-    const api: FakeApiServer = await startFakeApiServer();
-    cleanup.push(() => api.close());
-    const keys = generateKeyPair();
-    const store = createArtifactStore({ root: join(root, 'packages') });
-    for (const version of ['1.0.0', '2.0.0']) applyYaml(api, NS, await release(store, keys.privateKeyPem, version));
+    const { root, api, keys } = await clusterWithReleases();
 
     const config: ServeConfig = {
       listen: { host: '127.0.0.1', port: 0 }, dataDir: join(root, 'data'), packagesDir: join(root, 'packages'),
@@ -76,13 +70,7 @@ describe('serve --kube end to end (fake API server speaking the real protocol, r
   });
 
   it('two replicas share the fleet: one leader writes status, the follower offers its own agents, gates count everyone', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'rm-kube-e2e2-'));
-    cleanup.push(() => rm(root, { recursive: true, force: true }));
-    const api: FakeApiServer = await startFakeApiServer();
-    cleanup.push(() => api.close());
-    const keys = generateKeyPair();
-    const store = createArtifactStore({ root: join(root, 'packages') });
-    for (const version of ['1.0.0', '2.0.0']) applyYaml(api, NS, await release(store, keys.privateKeyPem, version));
+    const { root, api, keys } = await clusterWithReleases();
     const replicas: KubeRunningServer[] = [];
     for (const identity of ['ringmaster-0', 'ringmaster-1']) {
       const server = await startKubeServer({
@@ -120,6 +108,18 @@ describe('serve --kube end to end (fake API server speaking the real protocol, r
     expect(replicas.filter((r) => r.leading())).toHaveLength(1);
   });
 });
+
+/** A temp dir, a fake API server holding releases 1.0.0 and 2.0.0 with real signed files. */
+async function clusterWithReleases(): Promise<{ root: string; api: FakeApiServer; keys: ReturnType<typeof generateKeyPair> }> {
+  const root = await mkdtemp(join(tmpdir(), 'rm-kube-e2e-'));
+  cleanup.push(() => rm(root, { recursive: true, force: true }));
+  const api = await startFakeApiServer();
+  cleanup.push(() => api.close());
+  const keys = generateKeyPair();
+  const store = createArtifactStore({ root: join(root, 'packages') });
+  for (const version of ['1.0.0', '2.0.0']) applyYaml(api, NS, await release(store, keys.privateKeyPem, version));
+  return { root, api, keys };
+}
 
 async function release(store: ReturnType<typeof createArtifactStore>, privateKeyPem: string, version: string): Promise<string> {
   const put = await store.put(Readable.from([Buffer.from(`collector ${version}\n`)]), { package: PKG, version, os: 'linux', arch: 'amd64', fileName: PKG, type: 'TopLevel' });
