@@ -41,7 +41,8 @@ function renderPolicy(p: PolicySummary, o: FrameOptions, paint: Paint): string {
   const phaseWidth = PHASE_WIDTH;
   const countWidth = Math.max(...p.rings.map((r) => `${r.bar.total}/${r.bar.total}`.length));
   const barWidth = Math.max(10, Math.min(60, o.width - (2 + nameWidth + 2 + phaseWidth + 2 + 2 + countWidth + 2 + 24)));
-  const from = p.stableRelease ? `${p.stableRelease} → ` : '';
+  // "stable → target" while a rollout moves; once they are the same, the release alone.
+  const from = p.stableRelease && p.stableRelease !== p.release ? `${p.stableRelease} → ` : '';
   const lines = [`${paint('1', p.name)}  ${paint(phaseColor(p.phase), p.phase)}  ${from}${p.release}`];
   if (p.message) lines.push(`  ${p.message}`);
   for (const r of p.rings) {

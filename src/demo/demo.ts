@@ -114,7 +114,7 @@ async function approve(o: DemoOptions, server: RunningServer, repo: DemoRepo, sa
 async function waitForPhase(server: RunningServer, say: DemoDisplay, policy: string, phases: readonly PolicyPhase[], deadline: number, release?: string): Promise<PolicyPhase> {
   for (;;) {
     const all = summaries(server);
-    say.frame(all, Date.now());
+    if (all.length > 0) say.frame(all, Date.now()); // nothing to draw before the first reconcile
     for (const e of server.view.recentEvents(200).filter((ev) => ev.id > eventsShown.get(server)! && ev.kind === 'rollout')) {
       eventsShown.set(server, e.id);
       say.line(`  ${e.type === 'Warning' ? '⚠' : '•'} ${e.policy}: ${e.message}`);

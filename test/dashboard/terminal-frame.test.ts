@@ -30,6 +30,15 @@ describe('renderStatusFrame', () => {
     ].join('\n'));
   });
 
+  it('heads a policy "stable → target" while they differ, and the release alone once they are the same', () => {
+    const fleet = createPlannedFleet({ size: 40 });
+    const [summary] = summaries(fleet);
+    const head = (p: PolicySummary): string => renderStatusFrame([p], { width: 100, now: fleet.now(), color: false }).split('\n')[0]!;
+    expect(head({ ...summary!, stableRelease: 'otelcol-custom-1.4.0' })).toMatch(/ otelcol-custom-1\.4\.0 → otelcol-custom-1\.5\.0$/);
+    expect(head({ ...summary!, stableRelease: 'otelcol-custom-1.5.0' })).toMatch(/[^>] otelcol-custom-1\.5\.0$/);
+    expect(head({ ...summary!, stableRelease: 'otelcol-custom-1.5.0' })).not.toContain('→');
+  });
+
   it('shows rings filling frame by frame during a rollout, and the bake countdown', () => {
     const fleet = createPlannedFleet({ size: 40 });
     const frames: string[] = [];
