@@ -1,23 +1,12 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { ringmaster, RINGMASTER_BIN as bin } from '../cli/run-cli.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, readIfExists } from './host.ts';
 import { COLLECTOR, startWorld, waitFor, type World } from './world.ts';
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/ringmaster.js', import.meta.url).pathname;
 
-async function ringmaster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Process groups of agents started by a test; whatever is left is killed after each test. */
 const groups = new Set<number>();

@@ -1,19 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ringmaster } from './run-cli.ts';
 
 const run = promisify(execFile);
-const bin = new URL('../../bin/ringmaster.js', import.meta.url).pathname;
 
-async function ringmaster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('ringmaster CLI entry', () => {
   it('prints help with exit code 0', async () => {

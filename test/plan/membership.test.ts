@@ -10,27 +10,9 @@ import { loadManifests } from '../../src/manifests/load.ts';
 import { buildPlan } from '../../src/plan/build-plan.ts';
 import { planRollout } from '../../src/rollout/plan.ts';
 import type { AgentObservation } from '../../src/rollout/types.ts';
+import { releaseYaml } from './manifest-text.ts';
 
 const NOW = Date.parse('2026-11-21T10:00:00Z');
-const SIG = Buffer.alloc(64, 7).toString('base64');
-
-function release(version: string): string {
-  const artifacts = ['amd64', 'arm64'].map((arch) => `
-    - os: linux
-      arch: ${arch}
-      url: packages/otelcol-custom/${version}/linux-${arch}/otelcol-custom
-      sha256: ${(version.replace(/\./g, '') + arch).padEnd(64, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 64)}
-      signature: ${SIG}`).join('');
-  return `apiVersion: ringmaster.dev/v1alpha1
-kind: PackageRelease
-metadata: {name: otelcol-custom-${version}}
-spec:
-  package: otelcol-custom
-  type: TopLevel
-  version: ${version}
-  artifacts:${artifacts}
-`;
-}
 
 function policy(version: string, maxConcurrent: string): string {
   return `apiVersion: ringmaster.dev/v1alpha1
@@ -71,8 +53,8 @@ function fleet(): AgentObservation[] {
 
 function manifests(version: string, maxConcurrent: string) {
   const set = loadManifests([
-    { path: 'releases/1.4.0.yaml', content: release('1.4.0') },
-    { path: 'releases/1.5.0.yaml', content: release('1.5.0') },
+    { path: 'releases/1.4.0.yaml', content: releaseYaml('1.4.0') },
+    { path: 'releases/1.5.0.yaml', content: releaseYaml('1.5.0') },
     { path: 'policies/otelcol-custom.yaml', content: policy(version, maxConcurrent) },
   ]);
   expect(set.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
